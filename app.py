@@ -1,0 +1,3 @@
+from csi_events import create_app
+
+app = create_app()

@@ -1,0 +1,1 @@
+"""API routes for attendance (API.md); filled in by the attendance work."""

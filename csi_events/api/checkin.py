@@ -1,0 +1,1 @@
+"""API routes for checkin (API.md); filled in by the checkin work."""

@@ -1,0 +1,1 @@
+"""API routes for directory (API.md); filled in by the directory work."""

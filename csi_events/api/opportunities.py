@@ -1,0 +1,1 @@
+"""API routes for opportunities (API.md); filled in by the opportunities work."""

@@ -1,0 +1,1 @@
+"""API routes for registrations (API.md); filled in by the registrations work."""

@@ -1,0 +1,227 @@
+"""Declare an API route once: its pydantic schemas validate requests and generate the OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from flask import g, jsonify, request
+from flask_babel import gettext as _
+from pydantic import BaseModel, ValidationError
+
+from ..errors import DomainError, ValidationFailed
+from .auth import require
+from .blueprint import bp
+
+JSON_LIMIT = 1024 * 1024  # bytes accepted in one JSON body
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+    code = "too_large"
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+@dataclass
+class Operation:
+    rule: str
+    method: str
+    endpoint: str
+    summary: str
+    scope: str | None
+    query: type[BaseModel] | None
+    body: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    tags: list[str] = field(default_factory=list)
+
+
+OPERATIONS: list[Operation] = []
+
+
+def fields_from(err: ValidationError) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+    for item in err.errors():
+        name = ".".join(str(p) for p in item["loc"]) or "body"
+        fields.setdefault(name, []).append(item["msg"])
+    return fields
+
+
+def parse_body(model: type[BaseModel]) -> BaseModel:
+    mimetype = request.mimetype or ""
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise UnsupportedMediaType(_("Send JSON with Content-Type: application/json."))
+    if request.content_length is not None and request.content_length > JSON_LIMIT:
+        raise PayloadTooLarge(_("The body is larger than %(n)d bytes.", n=JSON_LIMIT))
+    raw = request.get_data(cache=True)
+    if len(raw) > JSON_LIMIT:
+        raise PayloadTooLarge(_("The body is larger than %(n)d bytes.", n=JSON_LIMIT))
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise DomainError(_("The body is not valid UTF-8."), code="malformed") from err
+    except json.JSONDecodeError as err:
+        raise DomainError(_("The body is not valid JSON: %(why)s", why=err.msg), code="malformed") from err
+    if not isinstance(data, dict):
+        raise ValidationFailed(_("The body must be a JSON object."), fields={"body": [_("Expected an object.")]})
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise ValidationFailed(_("Some fields are invalid."), fields=fields_from(err)) from err
+
+
+def parse_query(model: type[BaseModel]) -> BaseModel:
+    data = dict(request.args.items())
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise ValidationFailed(_("Some query parameters are invalid."), fields=fields_from(err)) from err
+
+
+def route(
+    rule: str,
+    method: str = "GET",
+    *,
+    scope: str | None = None,
+    query: type[BaseModel] | None = None,
+    body: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    summary: str = "",
+    tags: list[str] | None = None,
+):
+    """Register `rule` on the API blueprint. The view gets `caller`, and `query`/`body` when declared,
+    and returns a dict (or pydantic model), optionally with a status code."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(**kwargs):
+            caller = require(scope)
+            if query is not None:
+                kwargs["query"] = parse_query(query)
+            if body is not None:
+                kwargs["body"] = parse_body(body)
+            result = view(caller=caller, **kwargs)
+            code = status
+            if isinstance(result, tuple):
+                result, code = result
+            if isinstance(result, BaseModel):
+                result = result.model_dump(mode="json")
+            return jsonify(result), code
+
+        wrapped.access_rule = f"api:{scope or 'public'}"
+        endpoint = f"{view.__module__.rsplit('.', 1)[-1]}_{view.__name__}"
+        bp.add_url_rule(rule, endpoint=endpoint, view_func=wrapped, methods=[method])
+        OPERATIONS.append(
+            Operation(
+                rule,
+                method,
+                endpoint,
+                summary or (view.__doc__ or "").strip(),
+                scope,
+                query,
+                body,
+                response,
+                status,
+                tags or [],
+            )
+        )
+        return wrapped
+
+    return decorator
+
+
+_CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def openapi_document(base_path: str = "/api/v1") -> dict[str, Any]:
+    components: dict[str, Any] = {}
+    paths: dict[str, Any] = {}
+
+    def schema_of(model: type[BaseModel], mode: str) -> dict:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode)
+        for name, sub in schema.pop("$defs", {}).items():
+            components[name] = sub
+        components[model.__name__] = schema
+        return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+    for op in OPERATIONS:
+        path = base_path + _CONVERTER.sub(lambda m: "{" + m.group(2) + "}", op.rule)
+        parameters = []
+        for conv, name in _CONVERTER.findall(op.rule):
+            kind = "integer" if conv == "int" else "string"
+            parameters.append({"name": name, "in": "path", "required": True, "schema": {"type": kind}})
+        if op.query is not None:
+            for name, info in op.query.model_fields.items():
+                prop = op.query.model_json_schema()["properties"][name]
+                parameters.append(
+                    {"name": info.alias or name, "in": "query", "required": info.is_required(), "schema": prop}
+                )
+        operation: dict[str, Any] = {
+            "operationId": op.endpoint,
+            "summary": op.summary,
+            "parameters": parameters,
+            "responses": {
+                str(op.status): {
+                    "description": "OK",
+                    "content": {"application/json": {"schema": schema_of(op.response, "serialization")}}
+                    if op.response
+                    else {"application/json": {"schema": {"type": "object"}}},
+                },
+                "default": {
+                    "description": "Error",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+                },
+            },
+        }
+        if op.tags:
+            operation["tags"] = op.tags
+        if op.scope:
+            operation["security"] = [{"bearer": [op.scope]}]
+        if op.body is not None:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": schema_of(op.body, "validation")}},
+            }
+        paths.setdefault(path, {})[op.method.lower()] = operation
+    components["ErrorBody"] = {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "fields": {
+                        "type": "object",
+                        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+            }
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "CSI Events API", "version": "1"},
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+def current_caller():
+    return g.get("api_caller")
+
+
+__all__ = ["route", "openapi_document", "current_caller", "request"]

@@ -1,0 +1,1 @@
+"""API routes for support (API.md); filled in by the support work."""

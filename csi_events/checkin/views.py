@@ -1,0 +1,5 @@
+"""Pages for checkin."""
+
+from flask import Blueprint
+
+bp = Blueprint("checkin", __name__)

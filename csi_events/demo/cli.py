@@ -1,0 +1,5 @@
+"""CLI for demo."""
+
+from flask.cli import AppGroup
+
+cli = AppGroup("demo")

@@ -1,0 +1,5 @@
+"""CLI for directory."""
+
+from flask.cli import AppGroup
+
+cli = AppGroup("directory")

@@ -1,0 +1,28 @@
+"""Imports every model so that metadata (Alembic, create_all) sees all tables."""
+
+from .audit.models import AuditEvent
+from .auth.models import ApiToken, User
+from .checkin.models import CheckIn, ScanAnswer
+from .directory.models import Lea, School
+from .notifications.models import SentReminder
+from .opportunities.models import LearningOpportunity, OpportunityTopic, Session
+from .people.models import Person
+from .registrations.models import Registration
+from .support.models import SupportActivity
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "CheckIn",
+    "Lea",
+    "LearningOpportunity",
+    "OpportunityTopic",
+    "Person",
+    "Registration",
+    "ScanAnswer",
+    "School",
+    "SentReminder",
+    "Session",
+    "SupportActivity",
+    "User",
+]

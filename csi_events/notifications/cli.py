@@ -1,0 +1,5 @@
+"""CLI for notifications."""
+
+from flask.cli import AppGroup
+
+cli = AppGroup("notify")

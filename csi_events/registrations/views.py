@@ -1,0 +1,5 @@
+"""Pages for registrations."""
+
+from flask import Blueprint
+
+bp = Blueprint("registrations", __name__)

@@ -1,0 +1,5 @@
+"""Pages for reports."""
+
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__)

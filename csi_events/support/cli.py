@@ -1,0 +1,5 @@
+"""CLI for support."""
+
+from flask.cli import AppGroup
+
+cli = AppGroup("support")

@@ -1,0 +1,5 @@
+"""Pages for support."""
+
+from flask import Blueprint
+
+bp = Blueprint("support", __name__)
