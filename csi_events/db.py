@@ -74,9 +74,13 @@ def lock_row_for_update(session, table_name: str, row_id: int) -> None:
 
 
 def commit(session) -> None:
-    """The one commit point of a request or CLI command."""
+    """The one commit point of a request or CLI command; then the outbox (e-mails) is delivered."""
+    from . import outbox
+
     try:
         session.commit()
     except Exception:
         session.rollback()
+        outbox.discard(session)
         raise
+    outbox.deliver(session)

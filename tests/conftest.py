@@ -20,17 +20,20 @@ def _worker_database_url(tmp_dir, worker: str) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         return f"sqlite:///{tmp_dir}/test-{worker}.db"
-    if worker == "master":
-        return url
     parsed = make_url(url)
-    name = f"{parsed.database}_{worker}"
-    admin = create_engine(parsed, isolation_level="AUTOCOMMIT")
+    name = parsed.database if worker == "master" else f"{parsed.database}_{worker}"
+    ensure_postgres_database(parsed, name)
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+def ensure_postgres_database(parsed, name: str) -> None:
+    """Create database `name` on the server of `parsed` unless it exists."""
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
         if not exists:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return parsed.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")

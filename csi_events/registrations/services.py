@@ -1,0 +1,241 @@
+"""Registration rules: sign up, capacity and waitlist, cancel, promotion. Services flush; callers commit.
+
+Every seat decision of an opportunity first takes lock_row_for_update() on the opportunity row, so
+concurrent sign-ups and cancels are serialized on PostgreSQL (row lock) and SQLite (write lock) alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .. import outbox
+from ..db import lock_row_for_update, utcnow
+from ..directory.models import Lea, School
+from ..errors import Conflict, ValidationFailed
+from ..extensions import db
+from ..opportunities.models import LearningOpportunity
+from ..people.models import PERSON_ROLES, Person, normalize_email
+from .models import Registration
+
+
+@dataclass
+class RegistrationInput:
+    first_name: str
+    last_name: str
+    email: str
+    role: str = "other"
+    lea_cd_code: str | None = None
+    school_cds_code: str | None = None
+    organization: str | None = None
+    needs: str | None = None
+    preferred_language: str = "en"
+
+
+@dataclass
+class RegistrationOutcome:
+    registration: Registration
+    created: bool  # False: this person was already registered (nothing new stored)
+
+
+def resolve_directory(data: RegistrationInput) -> tuple[Lea | None, School | None]:
+    """The LEA and school named by code; a school must belong to the LEA given."""
+    lea = school = None
+    if data.lea_cd_code:
+        lea = db.session.scalar(select(Lea).where(Lea.cd_code == data.lea_cd_code.strip()))
+        if lea is None:
+            raise ValidationFailed(
+                _("Unknown LEA."), fields={"lea_cd_code": [_("No LEA has the CD code %(c)s.", c=data.lea_cd_code)]}
+            )
+    if data.school_cds_code:
+        school = db.session.scalar(select(School).where(School.cds_code == data.school_cds_code.strip()))
+        if school is None:
+            raise ValidationFailed(
+                _("Unknown school."),
+                fields={"school_cds_code": [_("No school has the CDS code %(c)s.", c=data.school_cds_code)]},
+            )
+        if lea is not None and school.lea_id != lea.id:
+            raise ValidationFailed(
+                _("That school is not part of that LEA."),
+                fields={"school_cds_code": [_("%(s)s is not a school of %(l)s.", s=school.name, l=lea.name)]},
+            )
+        lea = lea or school.lea
+    if data.role not in PERSON_ROLES:
+        raise ValidationFailed(_("Unknown role."), fields={"role": [_("Choose one of the listed roles.")]})
+    return lea, school
+
+
+def find_or_create_person(data: RegistrationInput, lea: Lea | None, school: School | None) -> Person:
+    """The person with this e-mail, or a new one. An existing person's details are not changed by a
+    public sign-up (anyone can type any address); staff edit people on their pages."""
+    email = normalize_email(data.email)
+    person = db.session.scalar(select(Person).where(Person.email == email))
+    if person is not None:
+        if person.merged_into_id is not None:
+            return db.session.get(Person, person.merged_into_id)
+        return person
+    person = Person(
+        email=email,
+        first_name=data.first_name.strip(),
+        last_name=data.last_name.strip(),
+        role=data.role,
+        lea=lea,
+        school=school,
+        organization=(data.organization or "").strip() or None,
+        preferred_language=data.preferred_language,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(person)
+    except IntegrityError:
+        # Another request created this e-mail a moment ago.
+        person = db.session.scalar(select(Person).where(Person.email == email))
+    return person
+
+
+def registration_closed_reason(opportunity: LearningOpportunity, now: datetime) -> str | None:
+    if opportunity.status != "published":
+        return _("This learning opportunity is not open for registration (it is %(s)s).", s=opportunity.status)
+    if opportunity.sessions and max(s.ends_at for s in opportunity.sessions) <= now:
+        return _("This learning opportunity is over.")
+    if opportunity.registration_opens_at and now < opportunity.registration_opens_at:
+        return _("Registration has not opened yet.")
+    if opportunity.registration_closes_at and now >= opportunity.registration_closes_at:
+        return _("Registration is closed.")
+    return None
+
+
+def confirmed_count(opportunity_id: int) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Registration)
+        .where(Registration.opportunity_id == opportunity_id, Registration.status == "confirmed")
+    )
+
+
+def _last_waitlist_position(opportunity_id: int) -> int:
+    return (
+        db.session.scalar(
+            select(func.max(Registration.waitlist_position)).where(
+                Registration.opportunity_id == opportunity_id, Registration.status == "waitlisted"
+            )
+        )
+        or 0
+    )
+
+
+def register(
+    opportunity: LearningOpportunity,
+    data: RegistrationInput,
+    *,
+    source: str = "online",
+    enforce_window: bool = True,
+    bypass_capacity: bool = False,
+    now: datetime | None = None,
+) -> RegistrationOutcome:
+    """Register a person. Confirmed while seats are left, else waitlisted at the end of the line.
+    The same person again: nothing new is stored and the confirmation is re-sent to their address."""
+    now = now or utcnow()
+    if enforce_window:
+        reason = registration_closed_reason(opportunity, now)
+        if reason:
+            raise Conflict(reason, code="registration_closed")
+    lea, school = resolve_directory(data)
+    person = find_or_create_person(data, lea, school)
+
+    lock_row_for_update(db.session, "opportunities", opportunity.id)
+    existing = db.session.scalar(
+        select(Registration)
+        .where(Registration.opportunity_id == opportunity.id, Registration.person_id == person.id)
+        .execution_options(populate_existing=True)
+    )
+    if existing is not None and existing.status != "cancelled":
+        outbox.enqueue(db.session, "registration_resent", registration_id=existing.id)
+        return RegistrationOutcome(existing, created=False)
+
+    has_seat = bypass_capacity or opportunity.capacity is None or confirmed_count(opportunity.id) < opportunity.capacity
+    registration = existing or Registration(opportunity_id=opportunity.id, person_id=person.id)
+    registration.source = source
+    registration.needs = (data.needs or "").strip() or None
+    registration.cancelled_at = None
+    if has_seat:
+        registration.status = "confirmed"
+        registration.waitlist_position = None
+        registration.confirmed_at = now
+    else:
+        registration.status = "waitlisted"
+        registration.waitlist_position = _last_waitlist_position(opportunity.id) + 1
+    if existing is None:
+        db.session.add(registration)
+    db.session.flush()
+    kind = "registration_confirmed" if has_seat else "registration_waitlisted"
+    outbox.enqueue(db.session, kind, registration_id=registration.id)
+    return RegistrationOutcome(registration, created=True)
+
+
+def cancel(registration: Registration, *, now: datetime | None = None) -> list[Registration]:
+    """Cancel a registration (idempotent). A freed seat goes to the first waitlisted people at once.
+    Returns the registrations promoted from the waitlist."""
+    lock_row_for_update(db.session, "opportunities", registration.opportunity_id)
+    db.session.refresh(registration)
+    if registration.status == "cancelled":
+        return []
+    was = registration.status
+    position = registration.waitlist_position
+    registration.status = "cancelled"
+    registration.waitlist_position = None
+    registration.cancelled_at = now or utcnow()
+    db.session.flush()
+    outbox.enqueue(db.session, "registration_cancelled", registration_id=registration.id)
+    if was == "waitlisted" and position is not None:
+        _close_gap(registration.opportunity_id, after=position, by=1)
+        return []
+    return fill_from_waitlist(registration.opportunity)
+
+
+def fill_from_waitlist(opportunity: LearningOpportunity, *, now: datetime | None = None) -> list[Registration]:
+    """Confirm the first waitlisted people, in order, while seats are free (after a cancel or a raised
+    capacity); the rest move up so that positions stay 1..n. Returns those promoted."""
+    lock_row_for_update(db.session, "opportunities", opportunity.id)
+    waiting = select(Registration).where(
+        Registration.opportunity_id == opportunity.id, Registration.status == "waitlisted"
+    )
+    if opportunity.capacity is None:
+        free = None
+    else:
+        free = opportunity.capacity - confirmed_count(opportunity.id)
+        if free <= 0:
+            return []
+    promoted = list(
+        db.session.scalars(
+            waiting.order_by(Registration.waitlist_position).limit(free).execution_options(populate_existing=True)
+        )
+    )
+    if not promoted:
+        return []
+    moment = now or utcnow()
+    for registration in promoted:
+        registration.status = "confirmed"
+        registration.waitlist_position = None
+        registration.confirmed_at = moment
+        outbox.enqueue(db.session, "registration_promoted", registration_id=registration.id)
+    db.session.flush()
+    _close_gap(opportunity.id, after=0, by=len(promoted))
+    return promoted
+
+
+def _close_gap(opportunity_id: int, *, after: int, by: int) -> None:
+    db.session.execute(
+        update(Registration)
+        .where(
+            Registration.opportunity_id == opportunity_id,
+            Registration.status == "waitlisted",
+            Registration.waitlist_position > after,
+        )
+        .values(waitlist_position=Registration.waitlist_position - by)
+        .execution_options(synchronize_session="fetch")
+    )

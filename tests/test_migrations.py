@@ -1,0 +1,41 @@
+"""The Alembic migrations build exactly the schema the models describe."""
+
+from __future__ import annotations
+
+import os
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import upgrade
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+
+from csi_events import create_app
+from csi_events.extensions import db
+from tests.conftest import ensure_postgres_database
+
+
+def _fresh_url(tmp_path, worker_id_safe) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path}/migrated.db"
+    parsed = make_url(url)
+    name = f"{parsed.database}_migrations_{worker_id_safe}"
+    ensure_postgres_database(parsed, name)
+    fresh = parsed.set(database=name)
+    engine = create_engine(fresh)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    engine.dispose()
+    return fresh.render_as_string(hide_password=False)
+
+
+def test_migrations_match_models(tmp_path, worker_id_safe):
+    url = _fresh_url(tmp_path, worker_id_safe)
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+        db.engine.dispose()
+    assert diff == [], f"models and migrations disagree: {diff}"
