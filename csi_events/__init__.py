@@ -52,7 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     ext.migrate.init_app(app, ext.db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
     ext.login_manager.init_app(app)
     ext.csrf.init_app(app)
-    ext.babel.init_app(app)
+    ext.babel.init_app(app, locale_selector=_select_locale)
     ext.limiter.init_app(app)
 
     register_error_handlers(app)
@@ -63,6 +63,19 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_template_helpers(app)
     return app
+
+
+def _select_locale() -> str:
+    """?lang=es wins, then the browser's preference among the languages we have."""
+    from flask import current_app, has_request_context, request
+
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    asked = request.args.get("lang")
+    if asked in languages:
+        return asked
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def _register_blueprints(app: Flask) -> None:
