@@ -1,0 +1,189 @@
+"""Read CDE's public schools file (``pubschls.txt``) into plain records, validating every line first.
+
+The file is tab-separated with a header row. The columns used are CDSCode, StatusType, County, District
+and School (required), plus City, Charter and DOCType when present; any other column is ignored.
+
+Every line is checked before anything is returned: a wrong number of fields, a CDS code that is not
+14 digits, an unknown StatusType, an empty name, a duplicate CDS code, or bytes that are neither UTF-8
+nor Windows-1252 raise ``CdeFileError`` with the line number and the reason. Nothing is applied from a
+file that raises, because the caller only writes once parsing has succeeded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+
+REQUIRED_COLUMNS = ("CDSCode", "StatusType", "County", "District", "School")
+OPTIONAL_COLUMNS = ("City", "Charter", "DOCType")
+STATUS_TYPES = ("Active", "Closed", "Merged", "Pending")
+CLOSED_STATUSES = ("Closed", "Merged")
+DISTRICT_SUFFIX = "0000000"
+NO_DATA = "No Data"  # CDE's filler for an empty field
+MAX_NAME = 200
+MAX_CITY = 100
+MAX_ERRORS = 20  # problems listed before the report stops counting
+
+_CDS = re.compile(r"\d{14}")
+
+
+class CdeFileError(Exception):
+    """The file is refused. ``problems`` lists (line number, reason); line 0 means the whole file."""
+
+    def __init__(self, problems: list[tuple[int, str]]):
+        self.problems = problems
+        super().__init__(self.summary())
+
+    def summary(self) -> str:
+        return "; ".join(_("line %(n)d: %(why)s", n=n, why=why) if n else why for n, why in self.problems)
+
+
+@dataclass(frozen=True)
+class CdeRow:
+    line: int
+    cds_code: str
+    status: str
+    county: str
+    district: str
+    school: str
+    city: str | None
+    charter: bool
+    doc_type: str | None
+
+    @property
+    def cd_code(self) -> str:
+        return self.cds_code[:7]
+
+    @property
+    def is_district(self) -> bool:
+        return self.cds_code.endswith(DISTRICT_SUFFIX)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED_STATUSES
+
+
+@dataclass
+class CdeFile:
+    rows: list[CdeRow] = field(default_factory=list)
+    encoding: str = "utf-8"
+
+    def in_county(self, county: str) -> list[CdeRow]:
+        wanted = county.strip().casefold()
+        return [row for row in self.rows if row.county.strip().casefold() == wanted]
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text and the encoding used: UTF-8 (a BOM is dropped), else Windows-1252 (CDE ships both).
+
+    Refused: UTF-16/32 files, NUL bytes, and bytes that are valid in neither encoding."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise CdeFileError([(0, _("The file is UTF-16; save it as UTF-8 or as the tab-separated text CDE ships."))])
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise CdeFileError([(line, _("The file contains NUL bytes: it is not a text file."))])
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise CdeFileError(
+            [(line, _("Byte 0x%(b)02X is neither UTF-8 nor Windows-1252 text.", b=data[err.start]))]
+        ) from err
+
+
+def _lines(text: str) -> Iterable[tuple[int, str]]:
+    """(line number, line) without the line ending. Only \\n and \\r\\n end a line: names may hold
+    other characters that str.splitlines() would treat as breaks."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        yield number, line.removesuffix("\r")
+
+
+def parse(data: bytes) -> CdeFile:
+    text, encoding = decode(data)
+    lines = _lines(text)
+    header_line = next(lines, (1, ""))[1]
+    header = [name.strip() for name in header_line.split("\t")]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        raise CdeFileError(
+            [(1, _("The header lacks the column(s) %(cols)s (is this CDE's pubschls.txt?).", cols=", ".join(missing)))]
+        )
+    index = {name: header.index(name) for name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS if name in header}
+    width = len(header)
+
+    result = CdeFile(encoding=encoding)
+    problems: list[tuple[int, str]] = []
+    seen: dict[str, int] = {}
+
+    def problem(number: int, why: str) -> None:
+        problems.append((number, why))
+        if len(problems) >= MAX_ERRORS:
+            raise CdeFileError(problems + [(0, _("Stopped after %(n)d problems.", n=MAX_ERRORS))])
+
+    for number, line in lines:
+        if not line.strip():
+            continue  # blank lines (the final newline) are not rows
+        values = line.split("\t")
+        if len(values) != width:
+            problem(number, _("%(got)d fields where the header has %(want)d.", got=len(values), want=width))
+            continue
+
+        def get(name: str, values=values) -> str:
+            if name not in index:
+                return ""
+            value = values[index[name]].strip()
+            return "" if value == NO_DATA else value
+
+        cds = get("CDSCode")
+        if not _CDS.fullmatch(cds):
+            problem(number, _("The CDS code %(c)r is not 14 digits.", c=cds[:40]))
+            continue
+        status = get("StatusType")
+        if status not in STATUS_TYPES:
+            problem(number, _("Unknown StatusType %(s)r (expected Active, Closed, Merged or Pending).", s=status[:40]))
+            continue
+        district = get("District")
+        school = get("School")
+        is_district = cds.endswith(DISTRICT_SUFFIX)
+        if not district:
+            problem(number, _("The District name is empty."))
+            continue
+        if not is_district and not school:
+            problem(number, _("The School name is empty."))
+            continue
+        if len(district) > MAX_NAME or len(school) > MAX_NAME:
+            problem(number, _("A name is longer than %(n)d characters.", n=MAX_NAME))
+            continue
+        city = get("City") or None
+        if city and len(city) > MAX_CITY:
+            problem(number, _("The City is longer than %(n)d characters.", n=MAX_CITY))
+            continue
+        if cds in seen:
+            problem(number, _("The CDS code %(c)s already appears on line %(n)d.", c=cds, n=seen[cds]))
+            continue
+        seen[cds] = number
+        result.rows.append(
+            CdeRow(
+                line=number,
+                cds_code=cds,
+                status=status,
+                county=get("County"),
+                district=district,
+                school=school,
+                city=city,
+                charter=get("Charter").upper() == "Y",
+                doc_type=get("DOCType") or None,
+            )
+        )
+    if problems:
+        raise CdeFileError(problems)
+    return result
