@@ -1,0 +1,654 @@
+"""The one set of report queries: pages, exports and the API all read their figures from here.
+
+Words of DESIGN.md "Counting", made exact:
+- A *counted opportunity* has status published (or archived: an opportunity that was published and is
+  over; archiving must not change past figures). Drafts and cancelled opportunities never count.
+- A session is *in the range* when it starts in [local midnight of date_from, local midnight after date_to).
+- *attendance*: a check-in not undone (person x session), at a session in the range of a counted opportunity.
+- *person*: the surviving person after merges: `coalesce(merged_into_id, id)`. A merge moves rows to the
+  survivor anyway (people.services.merge_people), and flattens chains, so one level is enough.
+- *attendees*: distinct (person, opportunity) pairs among attendances.
+- *unique individuals*: distinct persons among attendances.
+- *LEAs / schools reached*: distinct LEA / school of those persons (a person without one is not counted).
+- *learning opportunities* / *sessions*: counted opportunities with a session in the range / those sessions.
+  With an LEA filter (a person-side filter) both are restricted to the ones attended by that LEA's people.
+- Splits: month (local) and subregion/kind/modality/topic of the opportunity; an opportunity with several
+  topics counts in each of its topics, so the topic split may add up to more than the total.
+
+Every aggregate is one SQL statement; nothing loops over attendance rows in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import Numeric as SANumeric
+from sqlalchemy import Select, and_, case, cast, distinct, func, literal, or_, select
+from sqlalchemy.orm import aliased
+
+from ..checkin.models import CheckIn
+from ..directory.models import Lea, School
+from ..errors import ValidationFailed
+from ..extensions import db
+from ..opportunities.models import LearningOpportunity, OpportunityTopic, Session
+from ..people.models import Person
+from ..registrations.models import Registration
+from .filters import COUNTYWIDE, ReportFilters, school_year_bounds
+
+COUNTED_STATUSES = ("published", "archived")
+
+Opp = LearningOpportunity
+RowPerson = aliased(Person, name="row_person")  # the person a check-in row names
+EffPerson = aliased(Person, name="eff_person")  # that person after merges (the one counted)
+PERSON_KEY = func.coalesce(RowPerson.merged_into_id, RowPerson.id)
+
+SPLITS = ("month", "subregion", "topic", "kind", "modality")
+BREAKDOWNS = SPLITS + ("lea", "school", "person", "opportunity")
+FIGURES = ("opportunities", "sessions", "attendances", "attendees", "unique_individuals", "leas", "schools")
+
+
+def resolve_lea(value: str | None) -> Lea | None:
+    """An LEA by 7-digit CD code, or by id; an unknown one is an invalid filter."""
+    if value is None:
+        return None
+    lea = None
+    if len(value) == 7:
+        lea = db.session.scalar(select(Lea).where(Lea.cd_code == value))
+    if lea is None and value.isdigit() and len(value) < 7:
+        lea = db.session.get(Lea, int(value))
+    if lea is None:
+        raise ValidationFailed(_("Unknown LEA."), fields={"lea": [_("No LEA has the code %(c)s.", c=value)]})
+    return lea
+
+
+# --- building blocks -----------------------------------------------------------------------------
+def _opportunity_conditions(f: ReportFilters) -> list:
+    conds = [Opp.status.in_(COUNTED_STATUSES)]
+    if f.subregion == COUNTYWIDE:
+        conds.append(Opp.subregion.is_(None))
+    elif f.subregion is not None:
+        conds.append(Opp.subregion == int(f.subregion))
+    if f.kind:
+        conds.append(Opp.kind == f.kind)
+    if f.modality:
+        conds.append(Opp.modality == f.modality)
+    if f.topic:
+        conds.append(Opp.id.in_(select(OpportunityTopic.opportunity_id).where(OpportunityTopic.topic == f.topic)))
+    return conds
+
+
+def _session_conditions(f: ReportFilters) -> list:
+    return [Session.starts_at >= f.starts_utc, Session.starts_at < f.ends_utc]
+
+
+def attendance_select(f: ReportFilters, *columns, lea: Lea | None = None, extra_joins=()) -> Select:
+    """SELECT columns FROM the attendances of `f` (check-ins not undone, in range, counted opportunities),
+    with RowPerson and EffPerson (the person after merges) joined."""
+    if lea is None and f.lea is not None:
+        lea = resolve_lea(f.lea)
+    stmt = (
+        select(*columns)
+        .select_from(CheckIn)
+        .join(Session, Session.id == CheckIn.session_id)
+        .join(Opp, Opp.id == Session.opportunity_id)
+        .join(RowPerson, RowPerson.id == CheckIn.person_id)
+        .join(EffPerson, EffPerson.id == PERSON_KEY)
+    )
+    for target, on, outer in extra_joins:
+        stmt = stmt.join(target, on, isouter=outer)
+    stmt = stmt.where(CheckIn.undone_at.is_(None), *_session_conditions(f), *_opportunity_conditions(f))
+    if lea is not None:
+        stmt = stmt.where(EffPerson.lea_id == lea.id)
+    return stmt
+
+
+def month_expression(f: ReportFilters):
+    """The local calendar month ("2025-03") a session starts in, as a CASE over UTC month bounds
+    (portable: SQLite has no time zones)."""
+    months = f.months()
+    return case(*[(Session.starts_at < end, literal(label)) for label, _start, end in months], else_=None)
+
+
+def _split_key(f: ReportFilters, by: str):
+    """(key expression, extra joins) for a breakdown."""
+    if by == "month":
+        return month_expression(f), ()
+    if by == "subregion":
+        return Opp.subregion, ()
+    if by == "kind":
+        return Opp.kind, ()
+    if by == "modality":
+        return Opp.modality, ()
+    if by == "topic":
+        return OpportunityTopic.topic, ((OpportunityTopic, OpportunityTopic.opportunity_id == Opp.id, False),)
+    if by == "lea":
+        return EffPerson.lea_id, ()
+    if by == "school":
+        return EffPerson.school_id, ()
+    if by == "person":
+        return EffPerson.id, ()
+    if by == "opportunity":
+        return Opp.id, ()
+    raise ValueError(by)
+
+
+# --- headline figures ----------------------------------------------------------------------------
+@dataclass
+class Summary:
+    opportunities: int
+    sessions: int
+    attendances: int
+    attendees: int
+    unique_individuals: int
+    leas: int
+    schools: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in FIGURES}
+
+
+def attendance_figures_select(f: ReportFilters, lea: Lea | None = None) -> Select:
+    """One statement: attendances, attendees, unique individuals, LEAs, schools.
+    Inner: one row per (person, opportunity) with its number of attendances."""
+    pairs = (
+        attendance_select(
+            f,
+            EffPerson.id.label("person"),
+            Opp.id.label("opp"),
+            EffPerson.lea_id.label("lea_id"),
+            EffPerson.school_id.label("school_id"),
+            func.count().label("n"),
+            lea=lea,
+        )
+        .group_by(EffPerson.id, Opp.id, EffPerson.lea_id, EffPerson.school_id)
+        .subquery("pairs")
+    )
+    return select(
+        func.coalesce(func.sum(pairs.c.n), 0).label("attendances"),
+        func.count().label("attendees"),
+        func.count(distinct(pairs.c.person)).label("unique_individuals"),
+        func.count(distinct(pairs.c.lea_id)).label("leas"),
+        func.count(distinct(pairs.c.school_id)).label("schools"),
+    )
+
+
+def offering_figures_select(f: ReportFilters, lea: Lea | None = None) -> Select:
+    """One statement: learning opportunities and sessions (attended by the LEA's people with an LEA filter)."""
+    stmt = (
+        select(
+            func.count(distinct(Opp.id)).label("opportunities"),
+            func.count(Session.id).label("sessions"),
+        )
+        .select_from(Session)
+        .join(Opp, Opp.id == Session.opportunity_id)
+    )
+    stmt = stmt.where(*_session_conditions(f), *_opportunity_conditions(f))
+    if lea is not None:
+        attended = attendance_select(f, CheckIn.session_id, lea=lea)
+        stmt = stmt.where(Session.id.in_(attended))
+    return stmt
+
+
+def summary(f: ReportFilters) -> Summary:
+    lea = resolve_lea(f.lea)
+    a = db.session.execute(attendance_figures_select(f, lea)).one()
+    o = db.session.execute(offering_figures_select(f, lea)).one()
+    return Summary(
+        opportunities=int(o.opportunities),
+        sessions=int(o.sessions),
+        attendances=int(a.attendances),
+        attendees=int(a.attendees),
+        unique_individuals=int(a.unique_individuals),
+        leas=int(a.leas),
+        schools=int(a.schools),
+    )
+
+
+# --- splits and breakdowns -----------------------------------------------------------------------
+def breakdown_select(f: ReportFilters, by: str, lea: Lea | None = None) -> Select:
+    """One statement: per key, attendances, attendees, unique individuals and sessions attended."""
+    key, joins = _split_key(f, by)
+    inner = (
+        attendance_select(
+            f,
+            key.label("k"),
+            EffPerson.id.label("person"),
+            Opp.id.label("opp"),
+            func.count().label("n"),
+            lea=lea,
+            extra_joins=joins,
+        )
+        .group_by(key, EffPerson.id, Opp.id)
+        .subquery("per_pair")
+    )
+    return (
+        select(
+            inner.c.k,
+            func.sum(inner.c.n).label("attendances"),
+            func.count().label("attendees"),
+            func.count(distinct(inner.c.person)).label("unique_individuals"),
+        )
+        .group_by(inner.c.k)
+        .order_by(inner.c.k)
+    )
+
+
+def breakdown(f: ReportFilters, by: str) -> list[dict]:
+    """Rows {"key", "attendances", "attendees", "unique_individuals"} for a split, in key order;
+    for month every month of the range appears (zeros included)."""
+    lea = resolve_lea(f.lea)
+    rows = [
+        {
+            "key": r.k,
+            "attendances": int(r.attendances),
+            "attendees": int(r.attendees),
+            "unique_individuals": int(r.unique_individuals),
+        }
+        for r in db.session.execute(breakdown_select(f, by, lea))
+    ]
+    if by == "month":
+        found = {r["key"]: r for r in rows}
+        zero = {"attendances": 0, "attendees": 0, "unique_individuals": 0}
+        rows = [found.get(label, {"key": label, **zero}) for label, _s, _e in f.months()]
+    elif by == "subregion":
+        rows.sort(key=lambda r: (r["key"] is None, r["key"] or 0))
+    return rows
+
+
+def sessions_attended(f: ReportFilters) -> int:
+    """Distinct sessions with at least one attendance (the "sessions attended" of LEA/school pages)."""
+    inner = attendance_select(f, CheckIn.session_id).distinct().subquery()
+    return int(db.session.scalar(select(func.count()).select_from(inner)))
+
+
+def school_breakdown(f: ReportFilters) -> list[dict]:
+    """Per school of the attending people (with names), for LEA pages and the API."""
+    rows = breakdown(f, "school")
+    ids = [r["key"] for r in rows if r["key"] is not None]
+    schools = {s.id: s for s in db.session.scalars(select(School).where(School.id.in_(ids)))} if ids else {}
+    for r in rows:
+        r["school"] = schools.get(r["key"])
+    rows.sort(key=lambda r: (r["school"] is None, r["school"].name if r["school"] else ""))
+    return rows
+
+
+def lea_breakdown(f: ReportFilters) -> list[dict]:
+    rows = breakdown(f, "lea")
+    ids = [r["key"] for r in rows if r["key"] is not None]
+    leas = {x.id: x for x in db.session.scalars(select(Lea).where(Lea.id.in_(ids)))} if ids else {}
+    for r in rows:
+        r["lea"] = leas.get(r["key"])
+    rows.sort(key=lambda r: (r["lea"] is None, r["lea"].name if r["lea"] else ""))
+    return rows
+
+
+# --- the rows behind each figure -----------------------------------------------------------------
+SchoolOfPerson = aliased(School, name="person_school")
+LeaOfPerson = aliased(Lea, name="person_lea")
+_PERSON_PLACE_JOINS = (
+    (LeaOfPerson, LeaOfPerson.id == EffPerson.lea_id, True),
+    (SchoolOfPerson, SchoolOfPerson.id == EffPerson.school_id, True),
+)
+_PLACE = func.coalesce(SchoolOfPerson.name, EffPerson.organization)
+
+
+@dataclass
+class RowSet:
+    figure: str
+    header: list[str]
+    stmt: Select
+    person_column: int | None = None  # index of the person id, for links
+    personal: bool = True  # holds personal data (exports are audited)
+
+
+def figure_rows(f: ReportFilters, figure: str) -> RowSet:
+    """The rows that make a figure, as one SELECT (paginate it, or stream it for an export)."""
+    lea = resolve_lea(f.lea)
+    if figure == "attendances":
+        stmt = attendance_select(
+            f,
+            CheckIn.id,
+            Session.starts_at,
+            Opp.id,
+            Opp.title,
+            EffPerson.id,
+            EffPerson.first_name,
+            EffPerson.last_name,
+            EffPerson.email,
+            EffPerson.role,
+            LeaOfPerson.cd_code,
+            LeaOfPerson.name,
+            SchoolOfPerson.cds_code,
+            _PLACE,
+            CheckIn.checked_in_at,
+            CheckIn.method,
+            CheckIn.minutes_present,
+            lea=lea,
+            extra_joins=_PERSON_PLACE_JOINS,
+        ).order_by(Session.starts_at, CheckIn.id)
+        header = [
+            _("Check-in"),
+            _("Session starts"),
+            _("Opportunity id"),
+            _("Opportunity"),
+            _("Person id"),
+            _("First name"),
+            _("Last name"),
+            _("E-mail"),
+            _("Role"),
+            _("LEA CD code"),
+            _("LEA"),
+            _("School CDS code"),
+            _("School or organization"),
+            _("Checked in at"),
+            _("Method"),
+            _("Minutes present"),
+        ]
+        return RowSet(figure, header, stmt, person_column=4)
+    if figure == "attendees":
+        stmt = (
+            attendance_select(
+                f,
+                EffPerson.id,
+                EffPerson.first_name,
+                EffPerson.last_name,
+                EffPerson.email,
+                LeaOfPerson.name,
+                _PLACE,
+                Opp.id,
+                Opp.title,
+                func.count().label("sessions_attended"),
+                lea=lea,
+                extra_joins=_PERSON_PLACE_JOINS,
+            )
+            .group_by(
+                EffPerson.id,
+                EffPerson.first_name,
+                EffPerson.last_name,
+                EffPerson.email,
+                LeaOfPerson.name,
+                _PLACE,
+                Opp.id,
+                Opp.title,
+            )
+            .order_by(EffPerson.last_name, EffPerson.first_name, EffPerson.id, Opp.id)
+        )
+        header = [
+            _("Person id"),
+            _("First name"),
+            _("Last name"),
+            _("E-mail"),
+            _("LEA"),
+            _("School or organization"),
+            _("Opportunity id"),
+            _("Opportunity"),
+            _("Sessions attended"),
+        ]
+        return RowSet(figure, header, stmt, person_column=0)
+    if figure == "unique_individuals":
+        stmt = (
+            attendance_select(
+                f,
+                EffPerson.id,
+                EffPerson.first_name,
+                EffPerson.last_name,
+                EffPerson.email,
+                EffPerson.role,
+                LeaOfPerson.name,
+                _PLACE,
+                func.count().label("attendances"),
+                func.count(distinct(Opp.id)).label("opportunities"),
+                lea=lea,
+                extra_joins=_PERSON_PLACE_JOINS,
+            )
+            .group_by(
+                EffPerson.id,
+                EffPerson.first_name,
+                EffPerson.last_name,
+                EffPerson.email,
+                EffPerson.role,
+                LeaOfPerson.name,
+                _PLACE,
+            )
+            .order_by(EffPerson.last_name, EffPerson.first_name, EffPerson.id)
+        )
+        header = [
+            _("Person id"),
+            _("First name"),
+            _("Last name"),
+            _("E-mail"),
+            _("Role"),
+            _("LEA"),
+            _("School or organization"),
+            _("Attendances"),
+            _("Opportunities attended"),
+        ]
+        return RowSet(figure, header, stmt, person_column=0)
+    if figure == "leas":
+        stmt = (
+            attendance_select(
+                f,
+                LeaOfPerson.cd_code,
+                LeaOfPerson.name,
+                LeaOfPerson.subregion,
+                func.count().label("attendances"),
+                func.count(distinct(EffPerson.id)).label("unique_individuals"),
+                lea=lea,
+                extra_joins=_PERSON_PLACE_JOINS,
+            )
+            .where(EffPerson.lea_id.is_not(None))
+            .group_by(LeaOfPerson.cd_code, LeaOfPerson.name, LeaOfPerson.subregion)
+            .order_by(LeaOfPerson.name)
+        )
+        header = [_("LEA CD code"), _("LEA"), _("Subregion"), _("Attendances"), _("Unique individuals")]
+        return RowSet(figure, header, stmt, personal=False)
+    if figure == "schools":
+        stmt = (
+            attendance_select(
+                f,
+                SchoolOfPerson.cds_code,
+                SchoolOfPerson.name,
+                LeaOfPerson.name,
+                func.count().label("attendances"),
+                func.count(distinct(EffPerson.id)).label("unique_individuals"),
+                lea=lea,
+                extra_joins=_PERSON_PLACE_JOINS,
+            )
+            .where(EffPerson.school_id.is_not(None))
+            .group_by(SchoolOfPerson.cds_code, SchoolOfPerson.name, LeaOfPerson.name)
+            .order_by(SchoolOfPerson.name)
+        )
+        header = [_("School CDS code"), _("School"), _("LEA"), _("Attendances"), _("Unique individuals")]
+        return RowSet(figure, header, stmt, personal=False)
+    if figure in ("opportunities", "sessions"):
+        attended = (
+            attendance_select(f, CheckIn.session_id.label("sid"), func.count().label("n"), lea=lea)
+            .group_by(CheckIn.session_id)
+            .subquery("attended")
+        )
+        base = (
+            select()
+            .select_from(Session)
+            .join(Opp, Opp.id == Session.opportunity_id)
+            .join(attended, attended.c.sid == Session.id, isouter=lea is None)
+            .where(*_session_conditions(f), *_opportunity_conditions(f))
+        )
+        n = func.coalesce(attended.c.n, 0)
+        if figure == "sessions":
+            stmt = base.add_columns(
+                Session.id, Session.starts_at, Opp.id, Opp.title, Opp.kind, Opp.modality, Opp.subregion, n
+            ).order_by(Session.starts_at, Session.id)
+            header = [
+                _("Session id"),
+                _("Starts"),
+                _("Opportunity id"),
+                _("Opportunity"),
+                _("Kind"),
+                _("Modality"),
+                _("Subregion"),
+                _("Attendances"),
+            ]
+        else:
+            stmt = (
+                base.add_columns(
+                    Opp.id,
+                    Opp.title,
+                    Opp.kind,
+                    Opp.modality,
+                    Opp.subregion,
+                    func.count(Session.id),
+                    func.coalesce(func.sum(attended.c.n), 0),
+                )
+                .group_by(Opp.id, Opp.title, Opp.kind, Opp.modality, Opp.subregion)
+                .order_by(Opp.title, Opp.id)
+            )
+            header = [
+                _("Opportunity id"),
+                _("Opportunity"),
+                _("Kind"),
+                _("Modality"),
+                _("Subregion"),
+                _("Sessions in range"),
+                _("Attendances"),
+            ]
+        return RowSet(figure, header, stmt, personal=False)
+    raise ValidationFailed(_("Unknown figure."), fields={"figure": [_("Choose one of the figures.")]})
+
+
+def count_rows(rowset: RowSet) -> int:
+    return int(db.session.scalar(select(func.count()).select_from(rowset.stmt.order_by(None).subquery())))
+
+
+def page_rows(rowset: RowSet, page: int, per_page: int) -> list:
+    return list(db.session.execute(rowset.stmt.limit(per_page).offset((page - 1) * per_page)).all())
+
+
+def stream_rows(stmt: Select, batch: int = 2000) -> Iterator[tuple]:
+    """Rows straight from a server-side cursor, `batch` at a time: constant memory at any size."""
+    result = db.session.execute(stmt.execution_options(yield_per=batch, stream_results=True))
+    try:
+        for row in result:
+            yield tuple(row)
+    finally:
+        result.close()
+
+
+# --- one person ----------------------------------------------------------------------------------
+def _sessions_per_opportunity():
+    return (
+        select(Session.opportunity_id.label("opp"), func.count().label("n"))
+        .group_by(Session.opportunity_id)
+        .subquery("opp_sessions")
+    )
+
+
+def _person_and_merged(person_id: int) -> Select:
+    return select(Person.id).where(or_(Person.id == person_id, Person.merged_into_id == person_id))
+
+
+def person_attendance_select(person_id: int) -> Select:
+    """Every attendance of a person (and of anyone merged into them) at a counted opportunity, with the
+    PD hours it earns: the opportunity's pd_hours shared equally among its sessions."""
+    per_opp = _sessions_per_opportunity()
+    share = cast(Opp.pd_hours, SANumeric(10, 4)) / per_opp.c.n
+    return (
+        select(
+            CheckIn.id.label("checkin_id"),
+            Opp.id.label("opportunity_id"),
+            Opp.title.label("opportunity"),
+            Session.id.label("session_id"),
+            Session.starts_at,
+            Session.ends_at,
+            CheckIn.checked_in_at,
+            CheckIn.method,
+            share.label("pd_hours"),
+        )
+        .select_from(CheckIn)
+        .join(Session, Session.id == CheckIn.session_id)
+        .join(Opp, Opp.id == Session.opportunity_id)
+        .join(per_opp, per_opp.c.opp == Opp.id)
+        .where(
+            CheckIn.undone_at.is_(None),
+            Opp.status.in_(COUNTED_STATUSES),
+            CheckIn.person_id.in_(_person_and_merged(person_id)),
+        )
+        .order_by(Session.starts_at, CheckIn.id)
+    )
+
+
+def round_hours(value) -> Decimal:
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+@dataclass
+class PersonHistory:
+    attendances: list  # rows of person_attendance_select
+    hours_by_year: dict[int, Decimal]  # school year start -> PD hours
+    total_hours: Decimal
+
+
+def person_history(person_id: int) -> PersonHistory:
+    from .filters import local_zone, school_year_of
+
+    rows = list(db.session.execute(person_attendance_select(person_id)).all())
+    zone = local_zone()
+    by_year: dict[int, Decimal] = {}
+    for r in rows:
+        year = school_year_of(r.starts_at.astimezone(zone).date())
+        by_year[year] = by_year.get(year, Decimal(0)) + Decimal(str(r.pd_hours))
+    by_year = {y: round_hours(v) for y, v in sorted(by_year.items(), reverse=True)}
+    return PersonHistory(rows, by_year, round_hours(sum(by_year.values(), Decimal(0))))
+
+
+def person_registrations(person_id: int) -> list[Registration]:
+    from sqlalchemy.orm import joinedload
+
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(Registration.person_id.in_(_person_and_merged(person_id)))
+            .options(joinedload(Registration.opportunity))
+            .order_by(Registration.created_at.desc())
+        )
+    )
+
+
+def certificate_data(person_id: int, opportunity_id: int) -> dict | None:
+    """Sessions a person attended of one opportunity, and the PD hours earned; None when none."""
+    rows = list(db.session.execute(person_attendance_select(person_id).where(Opp.id == opportunity_id)))
+    if not rows:
+        return None
+    return {
+        "opportunity": db.session.get(Opp, opportunity_id),
+        "sessions": rows,
+        "pd_hours": round_hours(sum((Decimal(str(r.pd_hours)) for r in rows), Decimal(0))),
+    }
+
+
+def transcript_data(person_id: int, start_year: int) -> dict:
+    """The opportunities a person attended in one school year, with sessions and PD hours."""
+    from .filters import local_midnight_utc
+
+    first, last = school_year_bounds(start_year)
+    from datetime import timedelta
+
+    stmt = person_attendance_select(person_id).where(
+        and_(
+            Session.starts_at >= local_midnight_utc(first), Session.starts_at < local_midnight_utc(last + timedelta(1))
+        )
+    )
+    per_opp: dict[int, dict] = {}
+    for r in db.session.execute(stmt):
+        item = per_opp.setdefault(
+            r.opportunity_id, {"title": r.opportunity, "dates": [], "sessions": 0, "pd_hours": Decimal(0)}
+        )
+        item["dates"].append(r.starts_at)
+        item["sessions"] += 1
+        item["pd_hours"] += Decimal(str(r.pd_hours))
+    items = list(per_opp.values())
+    for item in items:
+        item["pd_hours"] = round_hours(item["pd_hours"])
+    return {"items": items, "total": round_hours(sum((i["pd_hours"] for i in items), Decimal(0)))}
