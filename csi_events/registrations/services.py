@@ -9,15 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from .. import outbox
+from ..audit.services import record
 from ..db import lock_row_for_update, utcnow
 from ..directory.models import Lea, School
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
+from ..links import make_token
 from ..opportunities.models import LearningOpportunity
 from ..people.models import PERSON_ROLES, Person, normalize_email
 from .models import Registration
@@ -238,4 +242,158 @@ def _close_gap(opportunity_id: int, *, after: int, by: int) -> None:
         )
         .values(waitlist_position=Registration.waitlist_position - by)
         .execution_options(synchronize_session="fetch")
+    )
+
+
+def confirm_from_waitlist(registration: Registration, *, actor=None, now: datetime | None = None) -> Registration:
+    """Staff move a waitlisted person to confirmed on purpose. This is an override: it confirms even when
+    every seat is taken (the opportunity may then hold more confirmed people than its capacity), and it is
+    recorded in the audit log with the counts at that moment. The people behind move up one place."""
+    lock_row_for_update(db.session, "opportunities", registration.opportunity_id)
+    db.session.refresh(registration)
+    if registration.status != "waitlisted":
+        raise Conflict(_("Only a waitlisted registration can be moved to confirmed."), code="not_waitlisted")
+    opportunity = registration.opportunity
+    taken = confirmed_count(opportunity.id)
+    position = registration.waitlist_position
+    registration.status = "confirmed"
+    registration.waitlist_position = None
+    registration.confirmed_at = now or utcnow()
+    db.session.flush()
+    if position is not None:
+        _close_gap(opportunity.id, after=position, by=1)
+    over = opportunity.capacity is not None and taken >= opportunity.capacity
+    record(
+        "registration_confirmed_from_waitlist",
+        actor=actor,
+        target=registration,
+        opportunity_id=opportunity.id,
+        person_id=registration.person_id,
+        waitlist_position=position,
+        confirmed_before=taken,
+        capacity=opportunity.capacity,
+        over_capacity=over,
+    )
+    outbox.enqueue(db.session, "registration_promoted", registration_id=registration.id)
+    return registration
+
+
+def find_person_by_email(email: str) -> Person | None:
+    """The person behind an address, following a merge to the surviving record."""
+    person = db.session.scalar(select(Person).where(Person.email == normalize_email(email)))
+    if person is not None and person.merged_into_id is not None:
+        person = db.session.get(Person, person.merged_into_id)
+    return person
+
+
+def manage_url(person_id: int) -> str:
+    """The signed, expiring link to a person's list of registrations."""
+    return f"{current_app.config['BASE_URL']}/me/{make_token('manage', {'p': person_id})}"
+
+
+def request_manage_link(email: str) -> bool:
+    """Queue an e-mail with the manage link when the address is known. The caller must answer the same
+    words either way (never reveal whether an address is known); the return value is for tests and logs."""
+    person = find_person_by_email(email)
+    if person is None or person.email is None:
+        return False
+    outbox.enqueue(db.session, "manage_link", person_id=person.id, url=manage_url(person.id))
+    return True
+
+
+def lookup_lea(text: str | None) -> Lea | None:
+    """An LEA from what a person typed: a 7-digit CD code, "Name (CD code)" as the type-ahead fills it,
+    or the LEA's name (exact, else a unique partial match). Raises ValidationFailed on field `lea`."""
+    value = (text or "").strip()
+    if not value:
+        return None
+    code = _trailing_code(value, 7)
+    if code:
+        lea = db.session.scalar(select(Lea).where(Lea.cd_code == code))
+        if lea is None:
+            raise ValidationFailed(_("Unknown LEA."), fields={"lea": [_("No LEA has the CD code %(c)s.", c=code)]})
+        return lea
+    lea = _unique_by_name(select(Lea), Lea.name, value)
+    if lea is None:
+        raise ValidationFailed(
+            _("Unknown LEA."),
+            fields={"lea": [_("We could not find one LEA named “%(v)s”. Choose it from the list.", v=value[:100])]},
+        )
+    return lea
+
+
+def lookup_school(text: str | None, lea: Lea | None) -> School | None:
+    """A school from a 14-digit CDS code, "Name (CDS code)", or its name within the chosen LEA."""
+    value = (text or "").strip()
+    if not value:
+        return None
+    code = _trailing_code(value, 14)
+    if code:
+        school = db.session.scalar(select(School).where(School.cds_code == code))
+        if school is None:
+            raise ValidationFailed(
+                _("Unknown school."), fields={"school": [_("No school has the CDS code %(c)s.", c=code)]}
+            )
+        return school
+    stmt = select(School)
+    if lea is not None:
+        stmt = stmt.where(School.lea_id == lea.id)
+    school = _unique_by_name(stmt, School.name, value)
+    if school is None:
+        raise ValidationFailed(
+            _("Unknown school."),
+            fields={
+                "school": [_("We could not find one school named “%(v)s” in that LEA. Check the name.", v=value[:100])]
+            },
+        )
+    return school
+
+
+def _trailing_code(value: str, digits: int) -> str | None:
+    """`1964733` or `Some Name (1964733)` -> the code; anything else -> None."""
+    candidate = value
+    if value.endswith(")") and "(" in value:
+        candidate = value[value.rindex("(") + 1 : -1].strip()
+    if len(candidate) == digits and candidate.isdigit():
+        return candidate
+    return None
+
+
+def _unique_by_name(stmt, column, value: str):
+    exact = db.session.scalars(stmt.where(func.lower(column) == value.lower()).limit(2)).all()
+    if len(exact) == 1:
+        return exact[0]
+    if exact:
+        return None
+    partial = db.session.scalars(stmt.where(column.icontains(value, autoescape=True)).limit(2)).all()
+    return partial[0] if len(partial) == 1 else None
+
+
+def roster(opportunity: LearningOpportunity) -> dict[str, list[Registration]]:
+    """An opportunity's registrations by status (waitlist in order), with person, LEA and school loaded
+    in a fixed number of queries."""
+    rows = db.session.scalars(
+        select(Registration)
+        .where(Registration.opportunity_id == opportunity.id)
+        .options(selectinload(Registration.person).selectinload(Person.lea))
+        .options(selectinload(Registration.person).selectinload(Person.school))
+        .order_by(Registration.created_at, Registration.id)
+    ).all()
+    groups: dict[str, list[Registration]] = {"confirmed": [], "waitlisted": [], "cancelled": []}
+    for row in rows:
+        groups.setdefault(row.status, []).append(row)
+    groups["waitlisted"].sort(key=lambda r: (r.waitlist_position or 0, r.id))
+    groups["cancelled"].sort(key=lambda r: (r.cancelled_at or r.created_at, r.id))
+    return groups
+
+
+def person_registrations(person: Person) -> list[Registration]:
+    """A person's registrations with their opportunities and sessions, in a fixed number of queries."""
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(Registration.person_id == person.id)
+            .options(selectinload(Registration.opportunity).selectinload(LearningOpportunity.sessions))
+            .order_by(Registration.created_at.desc(), Registration.id.desc())
+        )
     )
