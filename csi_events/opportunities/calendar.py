@@ -19,7 +19,7 @@ def _calendar() -> Calendar:
     return cal
 
 
-def _events(opportunity: LearningOpportunity, host: str) -> Iterable[Event]:
+def _events(opportunity: LearningOpportunity, host: str, include_links: bool = True) -> Iterable[Event]:
     base = current_app.config["BASE_URL"]
     url = f"{base}/opportunities/{opportunity.id}"
     stamp = utcnow()
@@ -36,21 +36,24 @@ def _events(opportunity: LearningOpportunity, host: str) -> Iterable[Event]:
         )
         event.add("summary", title)
         event.add("description", f"{opportunity.summary}\n\n{url}".strip())
-        event.add("location", session.venue or session.virtual_url or "Virtual")
-        event.add("url", session.virtual_url or url)
+        link = session.virtual_url if include_links else None
+        event.add("location", session.venue or link or "Virtual")
+        event.add("url", link or url)
         event.add("status", "CANCELLED" if opportunity.status == "cancelled" else "CONFIRMED")
         yield event
 
 
-def calendar_ics(opportunities: Iterable[LearningOpportunity]) -> bytes:
-    """One calendar holding every session of the given opportunities (times in UTC)."""
+def calendar_ics(opportunities: Iterable[LearningOpportunity], *, include_links: bool = True) -> bytes:
+    """One calendar holding every session of the given opportunities (times in UTC).
+
+    include_links=False leaves virtual meeting links out (public feeds: links go to registered people)."""
     host = current_app.config["BASE_URL"].split("://", 1)[-1].split("/", 1)[0] or "csi-events"
     cal = _calendar()
     for opportunity in opportunities:
-        for event in _events(opportunity, host):
+        for event in _events(opportunity, host, include_links):
             cal.add_component(event)
     return cal.to_ical()
 
 
-def opportunity_ics(opportunity: LearningOpportunity) -> bytes:
-    return calendar_ics([opportunity])
+def opportunity_ics(opportunity: LearningOpportunity, *, include_links: bool = True) -> bytes:
+    return calendar_ics([opportunity], include_links=include_links)
