@@ -160,7 +160,7 @@ def openapi_document(base_path: str = "/api/v1") -> dict[str, Any]:
             parameters.append({"name": name, "in": "path", "required": True, "schema": {"type": kind}})
         if op.query is not None:
             for name, info in op.query.model_fields.items():
-                prop = op.query.model_json_schema()["properties"][name]
+                prop = op.query.model_json_schema()["properties"][info.alias or name]
                 parameters.append(
                     {"name": info.alias or name, "in": "query", "required": info.is_required(), "schema": prop}
                 )
