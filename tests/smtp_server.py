@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
@@ -69,3 +71,35 @@ class SmtpServer:
     def clear(self) -> None:
         with self.lock:
             self.received.clear()
+
+
+MAIL_KEYS = (
+    "MAIL_BACKEND",
+    "MAIL_SERVER",
+    "MAIL_PORT",
+    "MAIL_USE_TLS",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_TIMEOUT",
+)
+
+
+@contextmanager
+def smtp_backend(app) -> Iterator[SmtpServer]:
+    """A real SMTP server on 127.0.0.1, and the app switched to the smtp backend meanwhile."""
+    server = SmtpServer().start()
+    saved = {key: app.config.get(key) for key in MAIL_KEYS}
+    app.config.update(
+        MAIL_BACKEND="smtp",
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=server.port,
+        MAIL_USE_TLS=False,
+        MAIL_USERNAME=None,
+        MAIL_PASSWORD=None,
+        MAIL_TIMEOUT=5,
+    )
+    try:
+        yield server
+    finally:
+        app.config.update(saved)
+        server.stop()

@@ -20,38 +20,13 @@ from csi_events.registrations.models import Registration
 from csi_events.registrations.qr import ticket_url
 from csi_events.registrations.services import RegistrationInput, cancel, register
 from tests.factories import make_opportunity
-from tests.smtp_server import SmtpServer, free_port
-
-MAIL_KEYS = (
-    "MAIL_BACKEND",
-    "MAIL_SERVER",
-    "MAIL_PORT",
-    "MAIL_USE_TLS",
-    "MAIL_USERNAME",
-    "MAIL_PASSWORD",
-    "MAIL_TIMEOUT",
-)
+from tests.smtp_server import MAIL_KEYS, free_port, smtp_backend
 
 
 @pytest.fixture
 def smtp(app):
-    """A real SMTP server on 127.0.0.1, and the app switched to the smtp backend for this test."""
-    server = SmtpServer().start()
-    saved = {key: app.config.get(key) for key in MAIL_KEYS}
-    app.config.update(
-        MAIL_BACKEND="smtp",
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=server.port,
-        MAIL_USE_TLS=False,
-        MAIL_USERNAME=None,
-        MAIL_PASSWORD=None,
-        MAIL_TIMEOUT=5,
-    )
-    try:
+    with smtp_backend(app) as server:
         yield server
-    finally:
-        app.config.update(saved)
-        server.stop()
 
 
 def person_input(email: str, first: str = "Ana", last: str = "Reyes", **kw) -> RegistrationInput:

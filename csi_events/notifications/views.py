@@ -137,6 +137,7 @@ def mail_html(name: str):
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = HTML_PART_CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"  # only our own mail page frames it
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
     return response
