@@ -1,0 +1,221 @@
+"""Load the demo: directory, accounts, opportunities, registrations and check-ins (flush only).
+
+Everything goes through the models and the services the app itself uses (create_user, create_opportunity,
+publish/cancel, register, cancel, check_in), so demo data obeys the same rules as real data.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from .. import outbox
+from ..auth.models import User
+from ..auth.services import create_user
+from ..checkin.services import check_in
+from ..db import utcnow
+from ..directory.models import Lea, School
+from ..extensions import db
+from ..opportunities import services as opportunities
+from ..opportunities.models import LearningOpportunity
+from ..registrations.services import RegistrationInput, cancel, register
+from . import data
+
+LOCAL_TZ = ZoneInfo("America/Los_Angeles")
+ATTENDANCE_RATE = 0.8
+
+
+@dataclass
+class DemoReport:
+    passwords: dict[str, tuple[str, str]] = field(default_factory=dict)  # email -> (role, password)
+    leas: int = 0
+    schools: int = 0
+    opportunities: int = 0
+    registrations: int = 0
+    checkins: int = 0
+
+
+def has_users() -> bool:
+    return bool(db.session.scalar(select(func.count()).select_from(User)))
+
+
+def _at_local(day: date, hour: int, minute: int) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=LOCAL_TZ).astimezone(ZoneInfo("UTC"))
+
+
+def load_directory(schools: list[data.DemoSchool], report: DemoReport) -> dict[str, Lea]:
+    """Get-or-create by code: a directory imported from CDE beforehand is kept as it is, and completed."""
+    leas = {lea.cd_code: lea for lea in db.session.scalars(select(Lea))}
+    for item in data.LEAS:
+        lea = leas.get(item.cd_code)
+        if lea is None:
+            lea = Lea(cd_code=item.cd_code, name=item.name, kind=item.kind, county="Los Angeles")
+            db.session.add(lea)
+            leas[item.cd_code] = lea
+            report.leas += 1
+            lea.subregion = item.subregion
+            lea.ccspp_status = item.ccspp_status
+            lea.ccspp_cohort = item.ccspp_cohort
+    db.session.flush()
+    existing = set(db.session.scalars(select(School.cds_code)))
+    for item in schools:
+        if item.cds_code in existing:
+            continue
+        db.session.add(
+            School(
+                cds_code=item.cds_code,
+                name=item.name,
+                lea_id=leas[item.lea_cd_code].id,
+                subregion=item.subregion,
+                city=item.city,
+                ccspp_status=item.ccspp_status,
+            )
+        )
+        report.schools += 1
+    db.session.flush()
+    return leas
+
+
+def load_users(report: DemoReport) -> list[User]:
+    users = []
+    for email, role, name in data.STAFF_USERS:
+        password = secrets.token_urlsafe(12)
+        users.append(create_user(email, password, role, display_name=name))
+        report.passwords[email] = (role, password)
+    return users
+
+
+def _sessions(item: data.DemoOpportunity, today: date) -> list[opportunities.SessionInput]:
+    result = []
+    for n in range(item.sessions):
+        day = today + timedelta(days=item.start_day + n * item.every_days)
+        starts = _at_local(day, *item.start_time)
+        virtual = item.modality in ("virtual", "hybrid")
+        result.append(
+            opportunities.SessionInput(
+                starts_at=starts,
+                ends_at=starts + timedelta(minutes=item.minutes),
+                venue=item.venue if item.modality != "virtual" else None,
+                virtual_url=f"{data.ZOOM}{8100000000 + n * 7919 + len(item.title)}" if virtual else None,
+            )
+        )
+    return result
+
+
+def load_opportunities(
+    rng: random.Random, report: DemoReport, staff: User, facilitators: list[User], people: list[data.DemoPerson]
+) -> None:
+    now = utcnow()
+    today = now.astimezone(LOCAL_TZ).date()
+    for item in data.OPPORTUNITIES:
+        sessions = _sessions(item, today)
+        first_start = sessions[0].starts_at
+        hours = (item.pd_hours_per_session or item.minutes / 60) * item.sessions
+        opp = opportunities.create_opportunity(
+            opportunities.OpportunityInput(
+                title=item.title,
+                kind=item.kind,
+                modality=item.modality,
+                sessions=sessions,
+                summary=item.summary,
+                description=item.description or item.summary,
+                subregion=item.subregion,
+                audience=item.audience,
+                topics=list(item.topics),
+                capacity=item.capacity,
+                pd_hours=Decimal(str(round(hours * 4) / 4)),
+                registration_opens_at=first_start - timedelta(days=45),
+                registration_closes_at=sessions[-1].starts_at if item.sessions > 1 else first_start,
+                facilitators=[facilitators[i].id for i in item.facilitators],
+            ),
+            actor=staff,
+        )
+        report.opportunities += 1
+        if item.status == "draft":
+            continue
+        opportunities.publish(opp, actor=staff)
+        registrations = _register(rng, opp, item, people, first_start, report)
+        for registration in registrations[: item.cancel_some]:
+            cancel(registration, now=min(now, first_start - timedelta(days=1)))
+        if item.status == "cancelled":
+            opportunities.cancel(opp, actor=staff, reason="Demo: presenter unavailable.")
+            continue
+        _check_in_past_sessions(rng, opp, facilitators[item.facilitators[0]], now, report)
+
+
+def _register(rng, opp: LearningOpportunity, item, people, first_start: datetime, report: DemoReport) -> list:
+    chosen = rng.sample(people, min(item.registrations, len(people)))
+    outcomes = []
+    for n, person in enumerate(chosen):
+        # sign-ups spread over the weeks before the first session (never in the future)
+        moment = min(first_start - timedelta(days=30) + timedelta(hours=11 * n + rng.randrange(0, 10)), utcnow())
+        outcome = register(
+            opp,
+            RegistrationInput(
+                first_name=person.first_name,
+                last_name=person.last_name,
+                email=person.email,
+                role=person.role,
+                lea_cd_code=person.lea_cd_code,
+                school_cds_code=person.school_cds_code,
+                organization=person.organization,
+                needs="Spanish interpretation" if rng.random() < 0.08 else None,
+            ),
+            source="online",
+            enforce_window=False,
+            now=moment,
+        )
+        outcome.registration.created_at = moment
+        outcomes.append(outcome.registration)
+        report.registrations += 1
+    return outcomes
+
+
+def _check_in_past_sessions(rng, opp: LearningOpportunity, by: User, now: datetime, report: DemoReport) -> None:
+    confirmed = [r for r in _registrations(opp) if r.status == "confirmed"]
+    for session in opp.sessions:
+        if session.starts_at > now:
+            continue
+        for registration in confirmed:
+            if rng.random() > ATTENDANCE_RATE:
+                continue
+            moment = session.starts_at + timedelta(minutes=rng.randrange(-15, 20))
+            result = check_in(
+                session,
+                registration.ticket,
+                str(uuid.UUID(int=rng.getrandbits(128))),
+                by,
+                method=rng.choice(("qr", "qr", "qr", "search")),
+                now=moment,
+            )
+            if result.status == "ok":
+                report.checkins += 1
+
+
+def _registrations(opp: LearningOpportunity) -> list:
+    from ..registrations.models import Registration
+
+    return list(
+        db.session.scalars(select(Registration).where(Registration.opportunity_id == opp.id).order_by(Registration.id))
+    )
+
+
+def load_demo(seed: int = data.SEED) -> DemoReport:
+    """Build the whole demo in the current transaction (flush only; the caller commits).
+    E-mails the services queue for demo people are dropped: the demo never mails anybody."""
+    rng = random.Random(seed)
+    report = DemoReport()
+    schools = data.demo_schools(rng)
+    load_directory(schools, report)
+    _admin, staff, *facilitators = load_users(report)
+    people = data.demo_people(rng, schools)
+    load_opportunities(rng, report, staff, facilitators, people)
+    outbox.discard(db.session)
+    return report
