@@ -310,7 +310,7 @@ def _edit_page(form: OpportunityForm, opp: LearningOpportunity | None, general: 
     form.pad_sessions(1 if opp is None else 2)
     from .forms import SessionForm
 
-    template_row = SessionForm(prefix="sessions-__index__")
+    template_row = SessionForm(prefix="sessions-__index__-")
     return (
         render_template(
             "opportunities/edit.html",
