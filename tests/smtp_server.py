@@ -12,6 +12,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 @dataclass
@@ -44,14 +45,28 @@ def free_port() -> int:
 
 
 class SmtpServer:
-    """start() / stop(); `received` holds every accepted message; set `refuse` to answer 554 to DATA."""
+    """start() / stop(); `received` holds every accepted message; set `refuse` to answer 554 to DATA.
+    With credentials=(user, password) the server requires AUTH (over plain TCP: a test server only)."""
 
-    def __init__(self):
+    def __init__(self, credentials: tuple[str, str] | None = None):
         self.received: list[Received] = []
         self.refuse = False
+        self.logins: list[str] = []
         self.lock = threading.Lock()
         self.port = free_port()
-        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        self.credentials = credentials
+        options = {}
+        if credentials:
+            options = {"authenticator": self._authenticate, "auth_required": True, "auth_require_tls": False}
+        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, **options)
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        user, password = auth_data.login.decode(), auth_data.password.decode()
+        ok = (user, password) == self.credentials
+        if ok:
+            with self.lock:
+                self.logins.append(user)
+        return AuthResult(success=ok, handled=False)
 
     def start(self) -> SmtpServer:
         self._controller.start()

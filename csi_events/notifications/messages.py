@@ -52,8 +52,14 @@ def _recipient(person: Person) -> Address:
 
 
 def _locale_of(person: Person) -> str:
-    languages = current_app.config.get("LANGUAGES") or ["en"]
-    return person.preferred_language if person.preferred_language in languages else languages[0]
+    """The person's language when the app speaks it (a translation catalog exists), else the default: never
+    English sentences around dates in another language."""
+    default = current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
+    wanted = person.preferred_language or default
+    if wanted == default or wanted not in (current_app.config.get("LANGUAGES") or ()):
+        return default
+    available = {str(locale) for locale in current_app.extensions["babel"].instance.list_translations()}
+    return wanted if wanted in available else default
 
 
 @contextmanager
