@@ -22,12 +22,13 @@ BLUEPRINT_MODULES = (
     "directory",
     "people",
     "reports",
+    "attendance",
     "support",
     "notifications",
     "audit",
 )
 # Each of these packages has a cli.py exposing a click group `cli`.
-CLI_MODULES = ("auth", "directory", "demo", "notifications", "support")
+CLI_MODULES = ("auth", "directory", "demo", "notifications", "support", "people")
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -56,6 +57,9 @@ def create_app(config: dict | None = None) -> Flask:
     ext.limiter.init_app(app)
 
     register_error_handlers(app)
+    from .security import init_security
+
+    init_security(app)  # headers, session timeouts, admin and privacy pages
     _register_blueprints(app)
     _register_cli(app)
 

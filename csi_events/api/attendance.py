@@ -1,1 +1,163 @@
-"""API routes for attendance (API.md); filled in by the attendance work."""
+"""Attendance and reports API (API.md "Attendance and reports", scope read): the figures come from
+reports/queries.py, the same queries as the staff pages and exports."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from ..directory.models import Lea
+from ..errors import NotFound
+from ..extensions import db
+from ..people.models import Person
+from ..reports import queries
+from ..reports.filters import ReportFilters
+from .spec import route
+
+
+class RangeQuery(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    from_: date | None = Field(None, alias="from", description="First local date (inclusive)")
+    to: date | None = Field(None, description="Last local date (inclusive)")
+
+
+class SummaryQuery(RangeQuery):
+    subregion: str | None = Field(None, pattern=r"^([1-8]|countywide)$")
+    lea: str | None = Field(None, pattern=r"^\d{1,7}$", description="CD code (or id) of the LEA")
+    kind: str | None = Field(None, max_length=30)
+    modality: str | None = Field(None, max_length=20)
+    topic: str | None = Field(None, max_length=60)
+
+
+def report_filters(query: RangeQuery, **extra) -> ReportFilters:
+    """Query -> ReportFilters; without dates, the current school year."""
+    args: dict[str, str] = {}
+    if query.from_ is not None:
+        args["from"] = query.from_.isoformat()
+    if query.to is not None:
+        args["to"] = query.to.isoformat()
+    for key in ("subregion", "lea", "kind", "modality", "topic"):
+        value = getattr(query, key, None)
+        if value is not None:
+            args[key] = value
+    args.update(extra)
+    return ReportFilters.from_args(args)
+
+
+def person_body(person: Person) -> dict:
+    return {
+        "id": person.id,
+        "name": person.name,
+        "email": person.email,
+        "role": person.role,
+        "lea": person.lea.cd_code if person.lea else None,
+        "school": person.school.cds_code if person.school else None,
+        "organization": person.organization,
+    }
+
+
+@route("/people/<int:person_id>/attendance", scope="read", summary="A person's attendance and PD hours")
+def person_attendance(caller, person_id: int):
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise NotFound(_("No such person."))
+    if person.merged_into_id is not None:
+        person = db.session.get(Person, person.merged_into_id)
+    history = queries.person_history(person.id)
+    items = [
+        {
+            "opportunity": {"id": r.opportunity_id, "title": r.opportunity},
+            "session": {"id": r.session_id, "starts_at": r.starts_at.isoformat(), "ends_at": r.ends_at.isoformat()},
+            "checked_in_at": r.checked_in_at.isoformat(),
+            "method": r.method,
+            "pd_hours": float(queries.round_hours(r.pd_hours)),
+        }
+        for r in history.attendances
+    ]
+    return {
+        "person": person_body(person),
+        "items": items,
+        "totals": {
+            "sessions": len(items),
+            "pd_hours": float(history.total_hours),
+            "pd_hours_by_school_year": [
+                {"school_year": f"{y}-{(y + 1) % 100:02d}", "pd_hours": float(h)}
+                for y, h in history.hours_by_year.items()
+            ],
+        },
+    }
+
+
+@route("/leas/<cd_code>/attendance", scope="read", query=RangeQuery, summary="Attendance of one LEA's people")
+def lea_attendance(caller, cd_code: str, query: RangeQuery):
+    lea = db.session.scalar(select(Lea).where(Lea.cd_code == cd_code))
+    if lea is None:
+        raise NotFound(_("No LEA has the CD code %(c)s.", c=cd_code))
+    f = report_filters(query, lea=cd_code)
+    s = queries.summary(f)
+    schools = [
+        {
+            "cds_code": r["school"].cds_code if r["school"] else None,
+            "name": r["school"].name if r["school"] else None,
+            "attendances": r["attendances"],
+            "attendees": r["attendees"],
+            "unique_individuals": r["unique_individuals"],
+        }
+        for r in queries.school_breakdown(f)
+    ]
+    people = [
+        {"id": row[0], "name": f"{row[1]} {row[2]}", "attendances": int(row[7]), "opportunities": int(row[8])}
+        for row in db.session.execute(queries.figure_rows(f, "unique_individuals").stmt)
+    ]
+    return {
+        "lea": {"cd_code": lea.cd_code, "name": lea.name, "subregion": lea.subregion},
+        "from": f.date_from.isoformat(),
+        "to": f.date_to.isoformat(),
+        "attendances": s.attendances,
+        "attendees": s.attendees,
+        "unique_individuals": s.unique_individuals,
+        "schools_reached": s.schools,
+        "sessions_attended": s.sessions,
+        "opportunities": s.opportunities,
+        "schools": schools,
+        "people": people,
+    }
+
+
+def _support(f: ReportFilters) -> dict | None:
+    """Support activities and hours (support/queries.py) for the same dates, subregion and LEA."""
+    from ..support.queries import support_figures
+
+    lea = queries.resolve_lea(f.lea)
+    subregion = f.subregion if isinstance(f.subregion, int) else None
+    if f.subregion is not None and subregion is None:
+        return None  # "countywide" is an opportunity bucket; support activities always have a place
+    return support_figures(
+        date_from=f.date_from, date_to=f.date_to, subregion=subregion, lea_id=lea.id if lea else None
+    )
+
+
+@route("/reports/summary", scope="read", query=SummaryQuery, summary="Headline figures and splits")
+def report_summary(caller, query: SummaryQuery):
+    f = report_filters(query)
+    s = queries.summary(f)
+    body = {"from": f.date_from.isoformat(), "to": f.date_to.isoformat(), **s.as_dict()}
+    for by in ("subregion", "month", "kind", "modality", "topic"):
+        body[f"by_{by}"] = [
+            {
+                by: r["key"],
+                "attendances": r["attendances"],
+                "attendees": r["attendees"],
+                "unique_individuals": r["unique_individuals"],
+            }
+            for r in queries.breakdown(f, by)
+        ]
+    support = _support(f)
+    if support is not None:
+        body["support_activities"] = support["count"]
+        body["support_hours"] = float(support["hours"])
+    return body

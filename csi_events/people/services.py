@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, delete, func, insert, literal, select, update
+from sqlalchemy.orm import joinedload
 
 from ..audit.services import record
 from ..auth.models import User
@@ -115,7 +116,14 @@ def suggest_duplicates(limit: int = MAX_GROUPS) -> list[DuplicateGroup]:
 
     groups = groups[:limit]
     wanted = {pid for _r, ids in groups for pid in ids}
-    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(wanted)))} if wanted else {}
+    people = (
+        {
+            p.id: p
+            for p in db.session.scalars(select(Person).where(Person.id.in_(wanted)).options(joinedload(Person.lea)))
+        }
+        if wanted
+        else {}
+    )
     return [DuplicateGroup(reason, [people[i] for i in ids]) for reason, ids in groups]
 
 

@@ -18,7 +18,7 @@ from ..errors import ValidationFailed
 from ..opportunities.models import MODALITIES, OPPORTUNITY_KINDS
 
 COUNTYWIDE = "countywide"
-FILTER_KEYS = ("from", "to", "subregion", "lea", "kind", "modality", "topic")
+FILTER_KEYS = ("from", "to", "subregion", "lea", "kind", "modality", "topic", "school")
 
 
 def local_zone() -> ZoneInfo:
@@ -58,6 +58,7 @@ class ReportFilters:
     kind: str | None = None
     modality: str | None = None
     topic: str | None = None
+    school: str | None = None  # CDS code (14 digits): the school pages
     preset: str | None = field(default=None, compare=False)
 
     # --- building -------------------------------------------------------------------------------
@@ -125,9 +126,12 @@ class ReportFilters:
         topic = (args.get("topic") or "").strip() or None
         if topic is not None and len(topic) > 60:
             errors["topic"] = [_("Unknown topic.")]
+        school = (args.get("school") or "").strip() or None
+        if school is not None and not (school.isdigit() and len(school) == 14):
+            errors["school"] = [_("Give the school's 14-digit CDS code.")]
         if errors:
             raise ValidationFailed(_("Some report filters are invalid."), fields=errors)
-        return cls(date_from, date_to, subregion, lea, kind, modality, topic, preset=preset or "current")
+        return cls(date_from, date_to, subregion, lea, kind, modality, topic, school, preset=preset or "current")
 
     def but(self, **changes) -> ReportFilters:
         return replace(self, **changes)
@@ -155,7 +159,7 @@ class ReportFilters:
     def to_args(self, **extra) -> dict[str, str]:
         """Query-string arguments that rebuild these filters (for links and exports)."""
         args: dict[str, str] = {"from": self.date_from.isoformat(), "to": self.date_to.isoformat()}
-        for key in ("subregion", "lea", "kind", "modality", "topic"):
+        for key in ("subregion", "lea", "kind", "modality", "topic", "school"):
             value = getattr(self, key)
             if value is not None:
                 args[key] = str(value)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -48,6 +49,29 @@ PERSON_KEY = func.coalesce(RowPerson.merged_into_id, RowPerson.id)
 SPLITS = ("month", "subregion", "topic", "kind", "modality")
 BREAKDOWNS = SPLITS + ("lea", "school", "person", "opportunity")
 FIGURES = ("opportunities", "sessions", "attendances", "attendees", "unique_individuals", "leas", "schools")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The person-side filters, resolved to ids once per report."""
+
+    lea: Lea | None = None
+    school: School | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.lea is not None or self.school is not None
+
+
+def resolve_scope(f: ReportFilters) -> Scope:
+    school = None
+    if f.school is not None:
+        school = db.session.scalar(select(School).where(School.cds_code == f.school))
+        if school is None:
+            raise ValidationFailed(
+                _("Unknown school."), fields={"school": [_("No school has the CDS code %(c)s.", c=f.school)]}
+            )
+    return Scope(resolve_lea(f.lea), school)
 
 
 def resolve_lea(value: str | None) -> Lea | None:
@@ -84,11 +108,11 @@ def _session_conditions(f: ReportFilters) -> list:
     return [Session.starts_at >= f.starts_utc, Session.starts_at < f.ends_utc]
 
 
-def attendance_select(f: ReportFilters, *columns, lea: Lea | None = None, extra_joins=()) -> Select:
+def attendance_select(f: ReportFilters, *columns, scope: Scope | None = None, extra_joins=()) -> Select:
     """SELECT columns FROM the attendances of `f` (check-ins not undone, in range, counted opportunities),
     with RowPerson and EffPerson (the person after merges) joined."""
-    if lea is None and f.lea is not None:
-        lea = resolve_lea(f.lea)
+    if scope is None:
+        scope = resolve_scope(f)
     stmt = (
         select(*columns)
         .select_from(CheckIn)
@@ -100,8 +124,10 @@ def attendance_select(f: ReportFilters, *columns, lea: Lea | None = None, extra_
     for target, on, outer in extra_joins:
         stmt = stmt.join(target, on, isouter=outer)
     stmt = stmt.where(CheckIn.undone_at.is_(None), *_session_conditions(f), *_opportunity_conditions(f))
-    if lea is not None:
-        stmt = stmt.where(EffPerson.lea_id == lea.id)
+    if scope.lea is not None:
+        stmt = stmt.where(EffPerson.lea_id == scope.lea.id)
+    if scope.school is not None:
+        stmt = stmt.where(EffPerson.school_id == scope.school.id)
     return stmt
 
 
@@ -150,7 +176,7 @@ class Summary:
         return {name: getattr(self, name) for name in FIGURES}
 
 
-def attendance_figures_select(f: ReportFilters, lea: Lea | None = None) -> Select:
+def attendance_figures_select(f: ReportFilters, scope: Scope) -> Select:
     """One statement: attendances, attendees, unique individuals, LEAs, schools.
     Inner: one row per (person, opportunity) with its number of attendances."""
     pairs = (
@@ -161,7 +187,7 @@ def attendance_figures_select(f: ReportFilters, lea: Lea | None = None) -> Selec
             EffPerson.lea_id.label("lea_id"),
             EffPerson.school_id.label("school_id"),
             func.count().label("n"),
-            lea=lea,
+            scope=scope,
         )
         .group_by(EffPerson.id, Opp.id, EffPerson.lea_id, EffPerson.school_id)
         .subquery("pairs")
@@ -175,7 +201,7 @@ def attendance_figures_select(f: ReportFilters, lea: Lea | None = None) -> Selec
     )
 
 
-def offering_figures_select(f: ReportFilters, lea: Lea | None = None) -> Select:
+def offering_figures_select(f: ReportFilters, scope: Scope) -> Select:
     """One statement: learning opportunities and sessions (attended by the LEA's people with an LEA filter)."""
     stmt = (
         select(
@@ -186,16 +212,16 @@ def offering_figures_select(f: ReportFilters, lea: Lea | None = None) -> Select:
         .join(Opp, Opp.id == Session.opportunity_id)
     )
     stmt = stmt.where(*_session_conditions(f), *_opportunity_conditions(f))
-    if lea is not None:
-        attended = attendance_select(f, CheckIn.session_id, lea=lea)
+    if scope.active:
+        attended = attendance_select(f, CheckIn.session_id, scope=scope)
         stmt = stmt.where(Session.id.in_(attended))
     return stmt
 
 
 def summary(f: ReportFilters) -> Summary:
-    lea = resolve_lea(f.lea)
-    a = db.session.execute(attendance_figures_select(f, lea)).one()
-    o = db.session.execute(offering_figures_select(f, lea)).one()
+    scope = resolve_scope(f)
+    a = db.session.execute(attendance_figures_select(f, scope)).one()
+    o = db.session.execute(offering_figures_select(f, scope)).one()
     return Summary(
         opportunities=int(o.opportunities),
         sessions=int(o.sessions),
@@ -208,7 +234,7 @@ def summary(f: ReportFilters) -> Summary:
 
 
 # --- splits and breakdowns -----------------------------------------------------------------------
-def breakdown_select(f: ReportFilters, by: str, lea: Lea | None = None) -> Select:
+def breakdown_select(f: ReportFilters, by: str, scope: Scope) -> Select:
     """One statement: per key, attendances, attendees, unique individuals and sessions attended."""
     key, joins = _split_key(f, by)
     inner = (
@@ -218,7 +244,7 @@ def breakdown_select(f: ReportFilters, by: str, lea: Lea | None = None) -> Selec
             EffPerson.id.label("person"),
             Opp.id.label("opp"),
             func.count().label("n"),
-            lea=lea,
+            scope=scope,
             extra_joins=joins,
         )
         .group_by(key, EffPerson.id, Opp.id)
@@ -239,7 +265,7 @@ def breakdown_select(f: ReportFilters, by: str, lea: Lea | None = None) -> Selec
 def breakdown(f: ReportFilters, by: str) -> list[dict]:
     """Rows {"key", "attendances", "attendees", "unique_individuals"} for a split, in key order;
     for month every month of the range appears (zeros included)."""
-    lea = resolve_lea(f.lea)
+    scope = resolve_scope(f)
     rows = [
         {
             "key": r.k,
@@ -247,7 +273,7 @@ def breakdown(f: ReportFilters, by: str) -> list[dict]:
             "attendees": int(r.attendees),
             "unique_individuals": int(r.unique_individuals),
         }
-        for r in db.session.execute(breakdown_select(f, by, lea))
+        for r in db.session.execute(breakdown_select(f, by, scope))
     ]
     if by == "month":
         found = {r["key"]: r for r in rows}
@@ -306,7 +332,7 @@ class RowSet:
 
 def figure_rows(f: ReportFilters, figure: str) -> RowSet:
     """The rows that make a figure, as one SELECT (paginate it, or stream it for an export)."""
-    lea = resolve_lea(f.lea)
+    scope = resolve_scope(f)
     if figure == "attendances":
         stmt = attendance_select(
             f,
@@ -326,12 +352,12 @@ def figure_rows(f: ReportFilters, figure: str) -> RowSet:
             CheckIn.checked_in_at,
             CheckIn.method,
             CheckIn.minutes_present,
-            lea=lea,
+            scope=scope,
             extra_joins=_PERSON_PLACE_JOINS,
         ).order_by(Session.starts_at, CheckIn.id)
         header = [
             _("Check-in"),
-            _("Session starts"),
+            _("Session starts (local time)"),
             _("Opportunity id"),
             _("Opportunity"),
             _("Person id"),
@@ -343,7 +369,7 @@ def figure_rows(f: ReportFilters, figure: str) -> RowSet:
             _("LEA"),
             _("School CDS code"),
             _("School or organization"),
-            _("Checked in at"),
+            _("Checked in at (local time)"),
             _("Method"),
             _("Minutes present"),
         ]
@@ -361,7 +387,7 @@ def figure_rows(f: ReportFilters, figure: str) -> RowSet:
                 Opp.id,
                 Opp.title,
                 func.count().label("sessions_attended"),
-                lea=lea,
+                scope=scope,
                 extra_joins=_PERSON_PLACE_JOINS,
             )
             .group_by(
@@ -401,7 +427,7 @@ def figure_rows(f: ReportFilters, figure: str) -> RowSet:
                 _PLACE,
                 func.count().label("attendances"),
                 func.count(distinct(Opp.id)).label("opportunities"),
-                lea=lea,
+                scope=scope,
                 extra_joins=_PERSON_PLACE_JOINS,
             )
             .group_by(
@@ -436,7 +462,7 @@ def figure_rows(f: ReportFilters, figure: str) -> RowSet:
                 LeaOfPerson.subregion,
                 func.count().label("attendances"),
                 func.count(distinct(EffPerson.id)).label("unique_individuals"),
-                lea=lea,
+                scope=scope,
                 extra_joins=_PERSON_PLACE_JOINS,
             )
             .where(EffPerson.lea_id.is_not(None))
@@ -454,7 +480,7 @@ def figure_rows(f: ReportFilters, figure: str) -> RowSet:
                 LeaOfPerson.name,
                 func.count().label("attendances"),
                 func.count(distinct(EffPerson.id)).label("unique_individuals"),
-                lea=lea,
+                scope=scope,
                 extra_joins=_PERSON_PLACE_JOINS,
             )
             .where(EffPerson.school_id.is_not(None))
@@ -465,7 +491,7 @@ def figure_rows(f: ReportFilters, figure: str) -> RowSet:
         return RowSet(figure, header, stmt, personal=False)
     if figure in ("opportunities", "sessions"):
         attended = (
-            attendance_select(f, CheckIn.session_id.label("sid"), func.count().label("n"), lea=lea)
+            attendance_select(f, CheckIn.session_id.label("sid"), func.count().label("n"), scope=scope)
             .group_by(CheckIn.session_id)
             .subquery("attended")
         )
@@ -473,7 +499,7 @@ def figure_rows(f: ReportFilters, figure: str) -> RowSet:
             select()
             .select_from(Session)
             .join(Opp, Opp.id == Session.opportunity_id)
-            .join(attended, attended.c.sid == Session.id, isouter=lea is None)
+            .join(attended, attended.c.sid == Session.id, isouter=not scope.active)
             .where(*_session_conditions(f), *_opportunity_conditions(f))
         )
         n = func.coalesce(attended.c.n, 0)
@@ -483,7 +509,7 @@ def figure_rows(f: ReportFilters, figure: str) -> RowSet:
             ).order_by(Session.starts_at, Session.id)
             header = [
                 _("Session id"),
-                _("Starts"),
+                _("Starts (local time)"),
                 _("Opportunity id"),
                 _("Opportunity"),
                 _("Kind"),
@@ -527,11 +553,21 @@ def page_rows(rowset: RowSet, page: int, per_page: int) -> list:
 
 
 def stream_rows(stmt: Select, batch: int = 2000) -> Iterator[tuple]:
-    """Rows straight from a server-side cursor, `batch` at a time: constant memory at any size."""
+    """Rows straight from a server-side cursor, `batch` at a time: constant memory at any size.
+    Times are given in local time (America/Los_Angeles), without an offset (spreadsheets have none)."""
+    from .filters import local_zone
+
+    zone = local_zone()
+
+    def cell(value):
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(zone).replace(tzinfo=None)
+        return value
+
     result = db.session.execute(stmt.execution_options(yield_per=batch, stream_results=True))
     try:
         for row in result:
-            yield tuple(row)
+            yield tuple(cell(v) for v in row)
     finally:
         result.close()
 
