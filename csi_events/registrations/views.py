@@ -32,6 +32,10 @@ bp = Blueprint("registrations", __name__)
 DEFAULT_REGISTRATION_LIMIT = "20 per minute;200 per hour"
 DEFAULT_MANAGE_LINK_LIMIT = "5 per minute;30 per hour"
 
+# A filled-in form is a few kilobytes (needs: 2,000 characters); anything far larger is refused with 413
+# before it is parsed.
+FORM_BODY_LIMIT = 64 * 1024
+
 # Field names of the service's errors -> fields of the form.
 FORM_FIELDS = {"lea_cd_code": "lea", "school_cds_code": "school"}
 
@@ -97,6 +101,7 @@ def _apply_field_errors(form, err: ValidationFailed) -> None:
 @bp.route("/opportunities/<int:opportunity_id>/register", methods=["GET", "POST"])
 @limiter.shared_limit(registration_limit, scope="registration", methods=["POST"])
 def register(opportunity_id: int):
+    request.max_content_length = FORM_BODY_LIMIT
     opportunity = _opportunity_or_404(opportunity_id)
     reason = services.registration_closed_reason(opportunity, utcnow())
     if reason:
@@ -203,6 +208,7 @@ for _view in (ticket, ticket_qr, ticket_ics, ticket_cancel):
 @bp.route("/me", methods=["GET", "POST"])
 @limiter.limit(manage_link_limit, methods=["POST"])
 def manage_request():
+    request.max_content_length = FORM_BODY_LIMIT
     form = ManageLinkForm()
     if form.validate_on_submit():
         services.request_manage_link(form.email.data)
@@ -290,6 +296,7 @@ def roster(opportunity_id: int):
 @bp.post("/staff/opportunities/<int:opportunity_id>/roster/add")
 @signed_in_required
 def roster_add(opportunity_id: int):
+    request.max_content_length = FORM_BODY_LIMIT
     opportunity = _managed_opportunity(opportunity_id)
     form = RegistrationForm(prefix="add")
     if form.validate_on_submit():
