@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -14,15 +16,25 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _is_local_http(base_url: str) -> bool:
+    """Plain http on this machine (development): the only case where cookies may travel without TLS."""
+    parts = urlsplit(base_url)
+    return parts.scheme == "http" and (parts.hostname or "") in {"127.0.0.1", "localhost", "::1"}
+
+
 def load_config(instance_path: str) -> dict:
     instance = Path(instance_path)
     sqlite_default = f"sqlite:///{instance / 'csi_events.db'}"
     secret = os.environ.get("SECRET_KEY") or _instance_secret(instance)
+    base_url = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    # Secure cookies everywhere except plain http on localhost (development); SESSION_COOKIE_SECURE overrides.
+    secure_cookies = _bool("SESSION_COOKIE_SECURE", not _is_local_http(base_url))
+    absolute_hours = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT_HOURS", "12"))
     return {
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", sqlite_default),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "BASE_URL": base_url,
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "file"),  # file | smtp
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "127.0.0.1"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
@@ -31,7 +43,10 @@ def load_config(instance_path: str) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "CSI Events <no-reply@csi-events.local>"),
         "MAIL_FILE_DIR": os.environ.get("MAIL_FILE_DIR", str(instance / "mail")),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Several processes (gunicorn workers) must share one store: RATELIMIT_STORAGE_URI=redis://...
+        # (or REDIS_URL). Memory storage counts per process: only for the embedded single-process default.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "csi-events"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "BABEL_DEFAULT_LOCALE": "en",
@@ -41,10 +56,20 @@ def load_config(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=absolute_hours),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        # "Keep me signed in" never outlives the absolute session timeout.
+        "REMEMBER_COOKIE_DURATION": timedelta(hours=absolute_hours),
+        # Signed-in sessions end after this much inactivity (facilitators at a door get longer) and, whatever
+        # the activity, this long after sign-in (csi_events/security.py).
+        "SESSION_IDLE_TIMEOUT_MINUTES": int(os.environ.get("SESSION_IDLE_TIMEOUT_MINUTES", "30")),
+        "FACILITATOR_IDLE_TIMEOUT_MINUTES": int(os.environ.get("FACILITATOR_IDLE_TIMEOUT_MINUTES", "240")),
+        "SESSION_ABSOLUTE_TIMEOUT_HOURS": absolute_hours,
+        # Strict-Transport-Security max-age; 0 = not sent. On by default whenever BASE_URL is https.
+        "HSTS_SECONDS": int(os.environ.get("HSTS_SECONDS", "31536000" if base_url.startswith("https://") else "0")),
         "WTF_CSRF_TIME_LIMIT": None,
         "CATALOG_PER_PAGE": 20,
     }

@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, utcnow
@@ -34,6 +34,8 @@ class User(UserMixin, db.Model):
     # Rotated on logout, password change and disable: every cookie minted before stops working.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The last TOTP time step accepted: a code is accepted once, never replayed within its window.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -77,3 +79,15 @@ class ApiToken(db.Model):
     @property
     def scope_set(self) -> set[str]:
         return set(self.scopes.split())
+
+
+class UsedLink(db.Model):
+    """A one-time signed link (e.g. an e-mailed sign-in link) that has been used: its id is refused from then on."""
+
+    __tablename__ = "used_links"
+    __table_args__ = (UniqueConstraint("purpose", "link_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    link_id: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -1,23 +1,44 @@
-"""Sign in and out."""
+"""Sign in (password, then a TOTP code when enrolled) and out; a signed-in user's own account."""
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..audit.services import record
 from ..db import commit
+from ..errors import ValidationFailed
 from ..extensions import db, limiter, login_manager
-from .forms import LoginForm
-from .services import authenticate, end_all_sessions, load_user_from_cookie_id
+from ..registrations.qr import qr_svg
+from .access import signed_in_required
+from .forms import EmailChangeForm, LoginForm, PasswordChangeForm, TotpDisableForm, TotpForm
+from .models import User
+from .services import (
+    authenticate,
+    change_email,
+    change_password,
+    disable_totp,
+    enable_totp,
+    end_all_sessions,
+    load_user_from_cookie_id,
+    mark_signed_in,
+    new_totp_secret,
+    totp_uri,
+    verify_totp,
+)
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = None
+
+PENDING_KEY = "login_pending"  # password checked, second factor awaited
+PENDING_SECONDS = 300
+ENROL_KEY = "totp_enrol_secret"
 
 
 @login_manager.user_loader
@@ -36,6 +57,19 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def _landing(user: User) -> str:
+    return url_for("opportunities.staff_list") if user.is_staff else url_for("opportunities.catalog")
+
+
+def _finish_login(user: User, remember: bool, next_url: str | None, **details):
+    session.pop(PENDING_KEY, None)
+    login_user(user, remember=remember)
+    mark_signed_in(user)
+    record("login", actor=user, target=user, **details)
+    commit(db.session)
+    return redirect(safe_next(next_url) or _landing(user))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
 def login():
@@ -43,17 +77,55 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is None:
-            record("login_failed", email=form.email.data.strip().lower()[:254])
+            record("login_failed", email=form.email.data.strip().lower()[:254], reason="password")
             commit(db.session)
             flash(_("That e-mail and password do not match an active account."), "error")
             return render_template("auth/login.html", form=form), 401
-        login_user(user, remember=form.remember.data)
-        record("login", actor=user, target=user)
-        commit(db.session)
-        default = url_for("opportunities.staff_list") if user.is_staff else url_for("opportunities.catalog")
-        return redirect(safe_next(request.args.get("next")) or default)
+        next_url = safe_next(request.args.get("next"))
+        if user.totp_secret:
+            session[PENDING_KEY] = {
+                "uid": user.id,
+                "tok": user.session_token,
+                "at": int(time.time()),
+                "remember": bool(form.remember.data),
+                "next": next_url,
+            }
+            commit(db.session)  # a rehashed password is kept
+            return redirect(url_for("auth.login_code"))
+        return _finish_login(user, bool(form.remember.data), next_url)
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
+
+
+def _pending_user() -> tuple[User | None, dict]:
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or int(time.time()) - int(pending.get("at", 0)) > PENDING_SECONDS:
+        return None, {}
+    user = db.session.get(User, pending.get("uid"))
+    if user is None or not user.active or user.session_token != pending.get("tok") or not user.totp_secret:
+        return None, {}
+    return user, pending
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def login_code():
+    """Second step: the TOTP code of a user whose password was right a moment ago."""
+    user, pending = _pending_user()
+    if user is None:
+        session.pop(PENDING_KEY, None)
+        flash(_("Please sign in again."), "info")
+        return redirect(url_for("auth.login"))
+    form = TotpForm()
+    if form.validate_on_submit():
+        if verify_totp(user, form.code.data):
+            return _finish_login(user, pending.get("remember", False), pending.get("next"), second_factor="totp")
+        record("login_failed", actor=None, target=user, reason="totp")
+        commit(db.session)
+        form.code.errors.append(_("That code does not match; try the current one."))
+        return render_template("auth/login_code.html", form=form), 401
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/login_code.html", form=form), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -63,5 +135,123 @@ def logout():
         record("logout", actor=current_user, target=current_user)
         commit(db.session)
     logout_user()
+    session.clear()
     flash(_("You are signed out."), "info")
     return redirect(url_for("opportunities.catalog"))
+
+
+login.access_rule = "public"
+login_code.access_rule = "public"
+logout.access_rule = "public"
+
+
+# --- The signed-in user's own account ------------------------------------------------------------------------
+
+
+@bp.get("/account")
+@signed_in_required
+def account():
+    return render_template("auth/account.html")
+
+
+def _field_errors(form, err: ValidationFailed) -> None:
+    for name, messages in (err.fields or {}).items():
+        target = getattr(form, name, None)
+        if target is not None:
+            target.errors = list(target.errors) + list(messages)
+    if not err.fields:
+        flash(err.message, "error")
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@signed_in_required
+@limiter.limit("10 per minute", methods=["POST"])
+def change_password_page():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            change_password(user, form.current_password.data, form.new_password.data)
+        except ValidationFailed as err:
+            db.session.rollback()
+            _field_errors(form, err)
+            return render_template("auth/password.html", form=form), 422
+        commit(db.session)
+        # every other browser is signed out; this one continues with the new session token
+        login_user(user)
+        flash(_("Your password is changed. Other devices have been signed out."), "success")
+        return redirect(url_for("auth.account"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/password.html", form=form), status
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@signed_in_required
+@limiter.limit("10 per minute", methods=["POST"])
+def change_email_page():
+    form = EmailChangeForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            change_email(user, form.current_password.data, form.email.data)
+        except ValidationFailed as err:
+            db.session.rollback()
+            _field_errors(form, err)
+            return render_template("auth/email.html", form=form), 422
+        commit(db.session)
+        login_user(user)
+        flash(_("Your sign-in e-mail is changed. Other devices have been signed out."), "success")
+        return redirect(url_for("auth.account"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/email.html", form=form), status
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@signed_in_required
+@limiter.limit("10 per minute", methods=["POST"])
+def two_factor():
+    """Enrol a TOTP authenticator: show the secret, its otpauth URI and QR, then confirm one code."""
+    user = current_user._get_current_object()
+    if user.totp_secret:
+        return render_template("auth/two_factor.html", enabled=True, disable_form=TotpDisableForm())
+    secret = session.get(ENROL_KEY) or new_totp_secret()
+    session[ENROL_KEY] = secret
+    form = TotpForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            enable_totp(user, secret, form.code.data)
+        except ValidationFailed as err:
+            _field_errors(form, err)
+            status = 422
+        else:
+            session.pop(ENROL_KEY, None)
+            commit(db.session)
+            flash(_("Two-step sign-in is on: you will be asked for a code each time you sign in."), "success")
+            return redirect(url_for("auth.account"))
+    elif request.method == "POST":
+        status = 422
+    uri = totp_uri(user, secret)
+    return render_template(
+        "auth/two_factor.html", enabled=False, form=form, secret=secret, uri=uri, qr=qr_svg(uri)
+    ), status
+
+
+@bp.post("/account/two-factor/disable")
+@signed_in_required
+@limiter.limit("10 per minute")
+def two_factor_disable():
+    form = TotpDisableForm()
+    user = current_user._get_current_object()
+    if not form.validate_on_submit() or not user.totp_secret:
+        return redirect(url_for("auth.two_factor"))
+    try:
+        disable_totp(user, form.current_password.data)
+    except ValidationFailed:
+        db.session.rollback()
+        flash(_("Your current password is not right."), "error")
+        return redirect(url_for("auth.two_factor"))
+    commit(db.session)
+    login_user(user)
+    flash(_("Two-step sign-in is off."), "info")
+    return redirect(url_for("auth.account"))

@@ -1,0 +1,119 @@
+"""Protections that hold across every page and API route: browser security headers, no caching of
+personal data, and the idle and absolute timeouts of signed-in sessions.
+
+Registered once from create_app (init_security); it also registers the account-administration and
+privacy blueprints, which live in csi_events/auth/admin_views.py and csi_events/people/privacy_views.py.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask, current_app, flash, request, session
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user, user_logged_in
+
+# The Content-Security-Policy: no inline script or style, no plug-ins, no framing, no <base> tricks,
+# forms post only here. A deployment may extend a directive with CSP_EXTRA, e.g. {"img-src": "https://maps.example"}.
+CSP_DIRECTIVES: dict[str, str] = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "media-src": "'self' blob:",
+    "worker-src": "'self'",
+    "manifest-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+}
+
+# Responses under these paths carry people (names, e-mails, tickets, rosters): never stored by a cache.
+PERSONAL_PREFIXES = ("/staff", "/t/", "/me/", "/here", "/api/", "/auth", "/certificates")
+
+SESSION_AUTH_AT = "auth_at"  # when the password (and second factor) were last checked, epoch seconds
+SESSION_SEEN_AT = "seen_at"  # last request of this signed-in session, epoch seconds
+_SEEN_RESOLUTION = 30  # seconds: do not rewrite the cookie on every request
+
+
+def content_security_policy(app: Flask) -> str:
+    directives = dict(CSP_DIRECTIVES)
+    for name, extra in (app.config.get("CSP_EXTRA") or {}).items():
+        directives[name] = f"{directives.get(name, '')} {extra}".strip()
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+def is_personal(path: str) -> bool:
+    return path.startswith(PERSONAL_PREFIXES)
+
+
+def idle_timeout_seconds(user) -> int:
+    config = current_app.config
+    if getattr(user, "role", None) == "facilitator":
+        return int(config["FACILITATOR_IDLE_TIMEOUT_MINUTES"]) * 60
+    return int(config["SESSION_IDLE_TIMEOUT_MINUTES"]) * 60
+
+
+def absolute_timeout_seconds() -> int:
+    return int(current_app.config["SESSION_ABSOLUTE_TIMEOUT_HOURS"]) * 3600
+
+
+def stamp_new_login(*_args, **_kwargs) -> None:
+    now = int(time.time())
+    session[SESSION_AUTH_AT] = now
+    session[SESSION_SEEN_AT] = now
+
+
+def enforce_session_timeouts() -> None:
+    """End a signed-in session that was idle too long or began too long ago (this browser only)."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return
+    now = int(time.time())
+    auth_at = session.get(SESSION_AUTH_AT)
+    seen_at = session.get(SESSION_SEEN_AT)
+    if not isinstance(auth_at, int) or not isinstance(seen_at, int):
+        # Restored from a remember-me cookie (which expires with the absolute timeout): starts afresh.
+        stamp_new_login()
+        return
+    if now - seen_at > idle_timeout_seconds(current_user) or now - auth_at > absolute_timeout_seconds():
+        logout_user()
+        session.pop(SESSION_AUTH_AT, None)
+        session.pop(SESSION_SEEN_AT, None)
+        if not request.path.startswith("/api/"):
+            flash(_("Your session ended after a period of inactivity. Please sign in again."), "info")
+        return
+    if now - seen_at >= _SEEN_RESOLUTION:
+        session[SESSION_SEEN_AT] = now
+
+
+def set_security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", current_app.extensions["csi_csp"])
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=(), payment=()")
+    hsts = int(current_app.config.get("HSTS_SECONDS") or 0)
+    if hsts > 0:
+        headers["Strict-Transport-Security"] = f"max-age={hsts}; includeSubDomains"
+    if request.endpoint != "static" and (is_personal(request.path) or current_user.is_authenticated):
+        headers["Cache-Control"] = "no-store"
+        headers["Pragma"] = "no-cache"
+    return response
+
+
+def init_security(app: Flask) -> None:
+    app.extensions["csi_csp"] = content_security_policy(app)
+    app.before_request(enforce_session_timeouts)
+    app.after_request(set_security_headers)
+    user_logged_in.connect(stamp_new_login, app)
+
+    from .auth.admin_views import bp as admin_bp
+    from .people.privacy_views import bp as privacy_bp
+
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(privacy_bp)
