@@ -10,7 +10,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 PURPOSES = {
     "manage": 7 * 24 * 3600,  # a person's list of registrations (from any e-mail we send)
     "signin": 30 * 60,  # asked for on the "find my registrations" page; works once (caller enforces)
-    "here": 24 * 3600,  # "I'm here" self check-in of a virtual session (the window is checked too)
+    "here": 3 * 24 * 3600,  # "I'm here" link in a reminder sent up to a day before; the window is checked too
     "certificate": 365 * 24 * 3600,
 }
 
