@@ -1,0 +1,133 @@
+"""The check-in page in a real browser: keyboard wedge, camera (fake device playing a ticket's QR), offline."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from csi_events.checkin.models import CheckIn
+from csi_events.db import utcnow
+from csi_events.registrations.qr import qr_png
+from tests.browser.conftest import sign_in
+from tests.factories import DEFAULT_PASSWORD, make_lea, make_opportunity, make_person, make_registration, make_user
+
+pytestmark = pytest.mark.browser
+TIMEOUT = 15000
+
+
+@pytest.fixture
+def door(db):
+    """A facilitator, a session whose check-in window is open, and one confirmed registration (committed)."""
+    facilitator = make_user("facilitator", display_name="Front Door")
+    opp = make_opportunity(starts_at=utcnow() + timedelta(minutes=20), facilitators=[facilitator])
+    lea = make_lea(name="Compton Unified")
+    person = make_person(first_name="Maya", last_name="Lopez", lea=lea)
+    reg = make_registration(opp, person)
+    db.session.commit()
+    return {"user_email": facilitator.email, "session_id": opp.sessions[0].id, "ticket": reg.ticket}
+
+
+def _checkins(db, session_id):
+    db.session.expire_all()
+    return db.session.scalars(select(CheckIn).where(CheckIn.session_id == session_id)).all()
+
+
+def _open_page(browser, live_server, door, **context_args):
+    base_url, _live_app = live_server
+    context = browser.new_context(**context_args)
+    context.set_default_timeout(TIMEOUT)
+    page = context.new_page()
+    sign_in(page, base_url, door["user_email"], DEFAULT_PASSWORD)
+    page.goto(f"{base_url}/staff/checkin/sessions/{door['session_id']}")
+    page.wait_for_selector("#checkin[data-ready='1']")
+    return context, page
+
+
+def test_keyboard_wedge_scan_checks_in(launch, live_server, door, db):
+    base_url, _ = live_server
+    context, page = _open_page(launch(), live_server, door)
+    # The scan field has focus: a USB scanner just types the QR's text and Enter.
+    assert page.evaluate("document.activeElement.id") == "scan-input"
+    page.keyboard.type(f"{base_url}/t/{door['ticket']}")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#answer[data-status='ok']")
+    text = page.inner_text("#answer")
+    assert "Checked in" in text and "Maya Lopez" in text and "Compton Unified" in text
+    assert page.inner_text("#count-checked-in") == "1"
+    rows = _checkins(db, door["session_id"])
+    assert len(rows) == 1 and rows[0].method == "qr"
+    # The same ticket again: amber, already checked in, with the first time and who.
+    page.keyboard.type(door["ticket"])
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#answer[data-status='already_checked_in']")
+    assert "Front Door" in page.inner_text("#answer")
+    assert len(_checkins(db, door["session_id"])) == 1
+    context.close()
+
+
+def _qr_y4m(path, text: str, frames: int = 20) -> None:
+    """A 640x480 y4m (4:2:0) video of the QR code on white, as Chromium's fake camera plays it."""
+    code = Image.open(io.BytesIO(qr_png(text))).convert("L")
+    code = code.resize((440, 440), Image.NEAREST)
+    frame = Image.new("L", (640, 480), 255)
+    frame.paste(code, ((640 - 440) // 2, 20))
+    y, cb, cr = frame.convert("RGB").convert("YCbCr").split()
+    cb, cr = (plane.resize((320, 240)) for plane in (cb, cr))
+    with open(path, "wb") as out:
+        out.write(b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n")
+        for _ in range(frames):
+            out.write(b"FRAME\n")
+            out.write(y.tobytes() + cb.tobytes() + cr.tobytes())
+
+
+def test_camera_decodes_a_ticket_and_checks_in(launch, live_server, door, db, tmp_path):
+    base_url, _ = live_server
+    video = tmp_path / "ticket.y4m"
+    _qr_y4m(video, f"{base_url}/t/{door['ticket']}")
+    browser = launch(
+        [
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ]
+    )
+    context, page = _open_page(browser, live_server, door)
+    page.click("#camera-toggle")
+    page.wait_for_selector("#answer[data-status='ok']")
+    assert "Maya Lopez" in page.inner_text("#answer")
+    rows = _checkins(db, door["session_id"])
+    assert len(rows) == 1 and rows[0].method == "qr"
+    context.close()
+
+
+def test_offline_scan_is_queued_survives_reload_and_syncs_once(launch, live_server, door, db):
+    context, page = _open_page(launch(), live_server, door)
+    # Set by the page once the service worker controls it and holds the page and its roster.
+    page.wait_for_selector("html[data-offline-ready='1']", state="attached")
+    assert page.evaluate("() => navigator.serviceWorker.controller !== null")
+    context.set_offline(True)
+    page.fill("#scan-input", door["ticket"])
+    page.press("#scan-input", "Enter")
+    page.wait_for_selector("#answer[data-status='ok'][data-offline='1']")
+    assert "Offline — will sync" in page.inner_text("#answer")
+    assert "Maya Lopez" in page.inner_text("#answer")
+    assert _checkins(db, door["session_id"]) == []
+
+    # Reload with no network: the worker serves the page; the queued scan is still there.
+    page.reload()
+    page.wait_for_selector("#checkin[data-ready='1']")
+    assert page.get_attribute("#checkin", "data-queued") == "1"
+    assert page.locator("#recent li[data-status='ok'] .offline-badge").count() == 1
+    assert _checkins(db, door["session_id"]) == []
+
+    context.set_offline(False)
+    page.wait_for_selector("#checkin[data-queued='0']")
+    page.wait_for_selector("#answer[data-status='ok'][data-offline='0']")
+    rows = _checkins(db, door["session_id"])
+    assert len(rows) == 1
+    assert rows[0].method == "offline" and rows[0].scanned_at is not None
+    context.close()
