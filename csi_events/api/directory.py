@@ -4,7 +4,7 @@ Only directory facts are returned. Closed LEAs and schools are left out unless i
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from ..directory.services import search_leas, search_schools
 from .pagination import PageQuery, page_body
@@ -20,9 +20,16 @@ class LeaQuery(PageQuery):
 
 class SchoolQuery(PageQuery):
     q: str | None = Field(None, max_length=100)
-    lea: str | None = Field(None, pattern=r"^\d{7}$", description="CD code of the LEA")
+    lea: str | None = Field(None, description="CD code of the LEA (7 digits)")
     subregion: int | None = Field(None, ge=1, le=8)
     include_closed: bool = False
+
+    @field_validator("lea")
+    @classmethod
+    def seven_digits(cls, value: str | None) -> str | None:
+        if value is not None and not (len(value) == 7 and value.isascii() and value.isdigit()):
+            raise ValueError("give the LEA's 7-digit CD code")
+        return value
 
 
 class LeaItem(BaseModel):

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 REQUIRED_COLUMNS = ("CDSCode", "StatusType", "County", "District", "School")
 OPTIONAL_COLUMNS = ("City", "Charter", "DOCType")
 STATUS_TYPES = ("Active", "Closed", "Merged", "Pending")
+_STATUS_BY_LOWER = {s.lower(): s for s in STATUS_TYPES}
 CLOSED_STATUSES = ("Closed", "Merged")
 DISTRICT_SUFFIX = "0000000"
 NO_DATA = "No Data"  # CDE's filler for an empty field
@@ -147,7 +148,7 @@ def parse(data: bytes) -> CdeFile:
         if not _CDS.fullmatch(cds):
             problem(number, _("The CDS code %(c)r is not 14 digits.", c=cds[:40]))
             continue
-        status = get("StatusType")
+        status = _STATUS_BY_LOWER.get(get("StatusType").lower(), get("StatusType"))
         if status not in STATUS_TYPES:
             problem(number, _("Unknown StatusType %(s)r (expected Active, Closed, Merged or Pending).", s=status[:40]))
             continue

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -166,26 +166,33 @@ def school_edit(school_id: int):
     return render_template("directory/school_edit.html", school=school, form=form), status
 
 
+def _render_import(form, report=None, problems=None):
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    return render_template(
+        "directory/import.html", form=form, report=report, problems=problems, max_mb=limit // (1024 * 1024)
+    )
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @staff_required
 def import_file():
     form = ImportForm()
     if request.method == "GET":
-        return render_template("directory/import.html", form=form, report=None, problems=None)
+        return _render_import(form)
     if not form.validate_on_submit():
         flash(_("Please correct the fields marked below."), "error")
-        return render_template("directory/import.html", form=form, report=None, problems=None), 422
+        return _render_import(form), 422
     try:
         parsed = parse(form.file.data.read())
         report = import_directory(parsed, form.county.data, actor=current_user)
     except CdeFileError as err:
         db.session.rollback()
         flash(_("The file is refused; nothing was imported."), "error")
-        return render_template("directory/import.html", form=form, report=None, problems=err.problems), 422
+        return _render_import(form, problems=err.problems), 422
     except DomainError as err:
         db.session.rollback()
         flash(err.message, "error")
-        return render_template("directory/import.html", form=form, report=None, problems=None), err.status
+        return _render_import(form), err.status
     commit(db.session)
     flash(_("The directory is imported."), "success")
-    return render_template("directory/import.html", form=form, report=report, problems=None)
+    return _render_import(form, report=report)
