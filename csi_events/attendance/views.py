@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
-from ..errors import NotFound
+from ..auth.access import can_manage_opportunity, signed_in_required
+from ..db import commit
+from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..links import LinkInvalid, read_token
+from ..opportunities.models import Session
 from ..people.models import Person
 from ..people.views import pdf_response
 from ..reports.filters import school_year_label
 from .certificates import certificate_pdf, transcript_pdf
+from .forms import ZoomMatchForm, ZoomUploadForm
+from .zoom import ZoomFileError, admit_by_hand, apply_report, check_times_fit, parse_report, required_minutes
 
 bp = Blueprint("attendance", __name__)
 
@@ -58,3 +65,81 @@ def own_transcript(token: str, year: int):
 
 own_transcript.access_rule = "signed-link"
 bp.add_url_rule("/me/<token>/transcript/<int:year>.pdf", view_func=own_transcript)
+
+
+# --- Zoom import ---------------------------------------------------------------------------------
+def _managed_session(session_id: int) -> Session:
+    session = db.session.get(Session, session_id, options=[joinedload(Session.opportunity)])
+    if session is None:
+        raise NotFound(_("No such session."))
+    if not can_manage_opportunity(current_user, session.opportunity):
+        raise Forbidden(_("You do not run this learning opportunity."))
+    return session
+
+
+def _render(session, form, outcomes=None, error=None, matched=None, status=200):
+    return render_template(
+        "attendance/zoom_import.html",
+        session=session,
+        form=form,
+        match_form=ZoomMatchForm(),
+        outcomes=outcomes,
+        matched=matched,
+        error=error,
+        needed=required_minutes(session),
+    ), status
+
+
+@bp.route("/staff/sessions/<int:session_id>/zoom-import", methods=["GET", "POST"])
+@signed_in_required
+def zoom_import(session_id: int):
+    session = _managed_session(session_id)
+    form = ZoomUploadForm()
+    if request.method == "GET":
+        return _render(session, form)
+    if not form.validate_on_submit():
+        return _render(session, form, status=422)
+    try:
+        attendees = parse_report(form.report.data.read())
+        check_times_fit(session, attendees)
+    except ZoomFileError as err:
+        return _render(session, form, error=str(err), status=422)
+    outcomes = apply_report(session, attendees, current_user)
+    commit(db.session)
+    return _render(session, form, outcomes=outcomes)
+
+
+@bp.post("/staff/sessions/<int:session_id>/zoom-import/match")
+@signed_in_required
+def zoom_match(session_id: int):
+    """Rows staff matched by hand: to a person (by id) or added as a new person."""
+    session = _managed_session(session_id)
+    form = ZoomMatchForm()
+    if not form.validate_on_submit():
+        return _render(session, ZoomUploadForm(), error=_("The form expired; upload the report again."), status=400)
+    results = []
+    errors = []
+    for index in range(int(request.form.get("count", "0") or 0)):
+        choice = (request.form.get(f"match-{index}") or "skip").strip()
+        name = request.form.get(f"name-{index}", "")
+        try:
+            minutes = int(request.form.get(f"minutes-{index}", "0"))
+        except ValueError:
+            minutes = 0
+        if choice == "skip":
+            continue
+        if choice == "new":
+            new = {k: (request.form.get(f"{k}-{index}") or "").strip() for k in ("first_name", "last_name", "email")}
+            if not all(new.values()) or "@" not in new["email"]:
+                errors.append(_("%(name)s: give a first name, a last name and an e-mail to add them.", name=name))
+                continue
+            status, detail = admit_by_hand(session, None, new, minutes, current_user)
+        else:
+            raw = (request.form.get(f"person-{index}") or "").strip() if choice == "id" else choice
+            if not raw.isdigit():
+                errors.append(_("%(name)s: give the id of the person to match.", name=name))
+                continue
+            status, detail = admit_by_hand(session, int(raw), None, minutes, current_user)
+        results.append((name, status, detail))
+    commit(db.session)
+    return _render(session, ZoomUploadForm(), matched={"results": results, "errors": errors})

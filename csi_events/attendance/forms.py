@@ -1,0 +1,19 @@
+"""Forms for attendance pages (shape of input only)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+
+
+class ZoomUploadForm(FlaskForm):
+    report = FileField(
+        _l("Zoom participant report (CSV)"),
+        validators=[FileRequired(_l("Choose the CSV file exported from Zoom."))],
+    )
+
+
+class ZoomMatchForm(FlaskForm):
+    """The per-row fields (match-N, person-N, first-N, last-N, email-N, minutes-N) are read from the request:
+    their number depends on the report."""
