@@ -38,6 +38,7 @@ def test_lists_published_upcoming_with_the_next_session_first(client, db):
     page = client.get("/opportunities").get_data(as_text=True)
     assert titles(page) == ["Happening now", "Sooner", "Series", "Later"]
     assert "4 learning opportunities" in page
+    assert "Not a valid" not in page  # no filter given is not an error
 
 
 def test_past_toggle_lists_those_that_are_over_most_recent_first(client, db):

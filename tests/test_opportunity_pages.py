@@ -115,6 +115,7 @@ def test_form_errors_are_shown_next_to_their_inputs_and_nothing_is_stored(client
     assert "whole number of seats greater than zero" in page
     assert "The session must end after it starts." in page
     assert 'id="sessions-0-end_time-err"' in page  # the message is tied to that input
+    assert '<a href="#sessions-0-end_time">Session 1: The session must end after it starts.</a>' in page  # summary
     assert "Give the date and time the session starts." in page  # row 1 has a date but no times
     assert db.session.scalar(select(LearningOpportunity.id)) is None
 

@@ -121,10 +121,10 @@ class CatalogFilterForm(Form):
     """The catalog's GET filters (no CSRF: reading only)."""
 
     q = StringField(_l("Search"), filters=[_strip])
-    subregion = SelectField(_l("Subregion"), choices=[])
-    modality = SelectField(_l("Modality"), choices=[("", _l("Any"))] + choices(MODALITIES))
-    kind = SelectField(_l("Kind"), choices=[("", _l("Any"))] + choices(OPPORTUNITY_KINDS))
-    topic = SelectField(_l("Topic"), choices=[])
+    subregion = SelectField(_l("Subregion"), choices=[], default="")
+    modality = SelectField(_l("Modality"), choices=[("", _l("Any"))] + choices(MODALITIES), default="")
+    kind = SelectField(_l("Kind"), choices=[("", _l("Any"))] + choices(OPPORTUNITY_KINDS), default="")
+    topic = SelectField(_l("Topic"), choices=[], default="")
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
     past = BooleanField(_l("Show past opportunities"))

@@ -306,6 +306,21 @@ def _attach_errors(form: OpportunityForm, rows: list[int], fields: dict[str, lis
     return general
 
 
+def _field_errors(form: OpportunityForm) -> list[tuple[str, str]]:
+    """(input id, message) for every input with an error, in page order: the error summary's links."""
+    found: list[tuple[str, str]] = []
+    for name, f in form._fields.items():
+        if name == "csrf_token":
+            continue
+        if name == "sessions":
+            for number, entry in enumerate(f, start=1):
+                label = _("Session %(n)d", n=number)
+                found += [(sub.id, f"{label}: {m}") for sub in entry.form for m in sub.errors]
+            continue
+        found += [(f.id, str(m)) for m in f.errors]
+    return found
+
+
 def _edit_page(form: OpportunityForm, opp: LearningOpportunity | None, general: list[str], status: int = 200):
     form.pad_sessions(1 if opp is None else 2)
     from .forms import SessionForm
@@ -317,6 +332,7 @@ def _edit_page(form: OpportunityForm, opp: LearningOpportunity | None, general: 
             form=form,
             opp=opp,
             general_errors=general,
+            field_errors=_field_errors(form) if status >= 400 else [],
             template_row=template_row,
             status_form=StatusForm(),
         ),
