@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, current_app, flash, request, session
+from flask import Flask, current_app, flash, g, request, session
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user, user_logged_in
 
@@ -69,6 +69,10 @@ def stamp_new_login(*_args, **_kwargs) -> None:
 
 def enforce_session_timeouts() -> None:
     """End a signed-in session that was idle too long or began too long ago (this browser only)."""
+    # Flask-Login caches the user in `g`, which lives as long as the app context: when requests share one
+    # (an outer app context, as in tests or scripts), a user loaded by an earlier request would be reused
+    # without re-checking the cookie. Load it afresh for every request.
+    g.pop("_login_user", None)
     if request.endpoint == "static" or not current_user.is_authenticated:
         return
     now = int(time.time())
