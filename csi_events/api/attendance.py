@@ -98,7 +98,7 @@ def lea_attendance(caller, cd_code: str, query: RangeQuery):
     if lea is None:
         raise NotFound(_("No LEA has the CD code %(c)s.", c=cd_code))
     f = report_filters(query, lea=cd_code)
-    s = queries.summary(f)
+    s, found = queries.figures(f, ("school",))
     schools = [
         {
             "cds_code": r["school"].cds_code if r["school"] else None,
@@ -107,7 +107,7 @@ def lea_attendance(caller, cd_code: str, query: RangeQuery):
             "attendees": r["attendees"],
             "unique_individuals": r["unique_individuals"],
         }
-        for r in queries.school_breakdown(f)
+        for r in queries.attach_schools(found["school"])
     ]
     people = [
         {"id": row[0], "name": f"{row[1]} {row[2]}", "attendances": int(row[7]), "opportunities": int(row[8])}
@@ -144,7 +144,7 @@ def _support(f: ReportFilters) -> dict | None:
 @route("/reports/summary", scope="read", query=SummaryQuery, summary="Headline figures and splits")
 def report_summary(caller, query: SummaryQuery):
     f = report_filters(query)
-    s = queries.summary(f)
+    s, found = queries.figures(f, ("subregion", "month", "kind", "modality", "topic"))
     body = {"from": f.date_from.isoformat(), "to": f.date_to.isoformat(), **s.as_dict()}
     for by in ("subregion", "month", "kind", "modality", "topic"):
         body[f"by_{by}"] = [
@@ -154,7 +154,7 @@ def report_summary(caller, query: SummaryQuery):
                 "attendees": r["attendees"],
                 "unique_individuals": r["unique_individuals"],
             }
-            for r in queries.breakdown(f, by)
+            for r in found[by]
         ]
     support = _support(f)
     if support is not None:

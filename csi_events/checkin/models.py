@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
@@ -21,7 +21,17 @@ class CheckIn(db.Model):
     """Unique per (session, person). Undo is soft: undone_at/undone_by; a new check-in revives the row."""
 
     __tablename__ = "checkins"
-    __table_args__ = (UniqueConstraint("session_id", "person_id"),)
+    __table_args__ = (
+        UniqueConstraint("session_id", "person_id"),
+        # Reports: the attendances of a session (not undone) without visiting the table rows.
+        Index(
+            "ix_checkins_active_session_person",
+            "session_id",
+            "person_id",
+            sqlite_where=text("undone_at IS NULL"),
+            postgresql_where=text("undone_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), index=True)

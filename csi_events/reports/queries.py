@@ -26,8 +26,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from sqlalchemy import Integer, Select, String, and_, case, cast, distinct, func, literal, null, or_, select, union_all
 from sqlalchemy import Numeric as SANumeric
-from sqlalchemy import Select, and_, case, cast, distinct, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from ..checkin.models import CheckIn
@@ -57,6 +57,7 @@ class Scope:
 
     lea: Lea | None = None
     school: School | None = None
+    follow_merges: bool = True
 
     @property
     def active(self) -> bool:
@@ -71,7 +72,20 @@ def resolve_scope(f: ReportFilters) -> Scope:
             raise ValidationFailed(
                 _("Unknown school."), fields={"school": [_("No school has the CDS code %(c)s.", c=f.school)]}
             )
-    return Scope(resolve_lea(f.lea), school)
+    return Scope(resolve_lea(f.lea), school, follow_merges=merged_rows_exist())
+
+
+def merged_rows_exist() -> bool:
+    """Whether any check-in still names a merged person. A merge moves rows to the survivor, so normally
+    none does, and the report can skip the second people join; when one does, rows follow merged_into_id.
+    (Two index look-ups: people.merged_into_id, then checkins.person_id.)"""
+    stmt = (
+        select(CheckIn.id)
+        .join(Person, Person.id == CheckIn.person_id)
+        .where(Person.merged_into_id.is_not(None))
+        .limit(1)
+    )
+    return db.session.scalar(stmt) is not None
 
 
 def resolve_lea(value: str | None) -> Lea | None:
@@ -118,9 +132,11 @@ def attendance_select(f: ReportFilters, *columns, scope: Scope | None = None, ex
         .select_from(CheckIn)
         .join(Session, Session.id == CheckIn.session_id)
         .join(Opp, Opp.id == Session.opportunity_id)
-        .join(RowPerson, RowPerson.id == CheckIn.person_id)
-        .join(EffPerson, EffPerson.id == PERSON_KEY)
     )
+    if scope.follow_merges:
+        stmt = stmt.join(RowPerson, RowPerson.id == CheckIn.person_id).join(EffPerson, EffPerson.id == PERSON_KEY)
+    else:
+        stmt = stmt.join(EffPerson, EffPerson.id == CheckIn.person_id)
     for target, on, outer in extra_joins:
         stmt = stmt.join(target, on, isouter=outer)
     stmt = stmt.where(CheckIn.undone_at.is_(None), *_session_conditions(f), *_opportunity_conditions(f))
@@ -138,30 +154,7 @@ def month_expression(f: ReportFilters):
     return case(*[(Session.starts_at < end, literal(label)) for label, _start, end in months], else_=None)
 
 
-def _split_key(f: ReportFilters, by: str):
-    """(key expression, extra joins) for a breakdown."""
-    if by == "month":
-        return month_expression(f), ()
-    if by == "subregion":
-        return Opp.subregion, ()
-    if by == "kind":
-        return Opp.kind, ()
-    if by == "modality":
-        return Opp.modality, ()
-    if by == "topic":
-        return OpportunityTopic.topic, ((OpportunityTopic, OpportunityTopic.opportunity_id == Opp.id, False),)
-    if by == "lea":
-        return EffPerson.lea_id, ()
-    if by == "school":
-        return EffPerson.school_id, ()
-    if by == "person":
-        return EffPerson.id, ()
-    if by == "opportunity":
-        return Opp.id, ()
-    raise ValueError(by)
-
-
-# --- headline figures ----------------------------------------------------------------------------
+# --- headline figures and splits: one statement ------------------------------------------------
 @dataclass
 class Summary:
     opportunities: int
@@ -176,29 +169,84 @@ class Summary:
         return {name: getattr(self, name) for name in FIGURES}
 
 
-def attendance_figures_select(f: ReportFilters, scope: Scope) -> Select:
-    """One statement: attendances, attendees, unique individuals, LEAs, schools.
-    Inner: one row per (person, opportunity) with its number of attendances."""
-    pairs = (
+def grain_ctes(f: ReportFilters, scope: Scope):
+    """Two common table expressions every attendance figure is read from:
+    grain: one row per (person, opportunity, local month) with its number of attendances n;
+    pairs: one row per (person, opportunity) = one attendee, with n.
+    A person's LEA and school ride along (they depend on the person only)."""
+    month = month_expression(f)
+    grain = (
         attendance_select(
             f,
             EffPerson.id.label("person"),
             Opp.id.label("opp"),
+            month.label("month"),
             EffPerson.lea_id.label("lea_id"),
             EffPerson.school_id.label("school_id"),
             func.count().label("n"),
             scope=scope,
         )
-        .group_by(EffPerson.id, Opp.id, EffPerson.lea_id, EffPerson.school_id)
-        .subquery("pairs")
+        .group_by(EffPerson.id, Opp.id, month, EffPerson.lea_id, EffPerson.school_id)
+        .cte("grain")
     )
-    return select(
-        func.coalesce(func.sum(pairs.c.n), 0).label("attendances"),
-        func.count().label("attendees"),
-        func.count(distinct(pairs.c.person)).label("unique_individuals"),
-        func.count(distinct(pairs.c.lea_id)).label("leas"),
-        func.count(distinct(pairs.c.school_id)).label("schools"),
+    pairs = (
+        select(grain.c.person, grain.c.opp, grain.c.lea_id, grain.c.school_id, func.sum(grain.c.n).label("n"))
+        .group_by(grain.c.person, grain.c.opp, grain.c.lea_id, grain.c.school_id)
+        .cte("pairs")
     )
+    return grain, pairs
+
+
+_NULL_S = cast(null(), String)
+_NULL_I = cast(null(), Integer)
+
+
+def _branch(name: str, source, key_s=None, key_i=None, joins=(), with_places: bool = False) -> Select:
+    """One UNION ALL branch: (split, key_s, key_i, attendances, attendees, unique individuals, leas, schools).
+    Over `pairs` a row is an attendee; over `grain` a row is an attendee within one month."""
+    stmt = select(
+        literal(name).label("split"),
+        key_s if key_s is not None else _NULL_S,
+        key_i if key_i is not None else _NULL_I,
+        func.coalesce(func.sum(source.c.n), 0),
+        func.count(),
+        func.count(distinct(source.c.person)),
+        func.count(distinct(source.c.lea_id)) if with_places else _NULL_I,
+        func.count(distinct(source.c.school_id)) if with_places else _NULL_I,
+    ).select_from(source)
+    for target, on in joins:
+        stmt = stmt.join(target, on)
+    keys = [k for k in (key_s, key_i) if k is not None]
+    return stmt.group_by(*keys) if keys else stmt
+
+
+def figures_select(f: ReportFilters, scope: Scope, splits: tuple[str, ...] = ()) -> Select:
+    """ONE statement: the headline attendance figures, then a block of rows per split."""
+    grain, pairs = grain_ctes(f, scope)
+    o = aliased(LearningOpportunity, name="split_opp")
+    on_opp = ((o, o.id == pairs.c.opp),)
+    branches = [_branch("total", pairs, with_places=True)]
+    for by in splits:
+        if by == "month":
+            branches.append(_branch(by, grain, key_s=grain.c.month))
+        elif by == "subregion":
+            branches.append(_branch(by, pairs, key_i=o.subregion, joins=on_opp))
+        elif by in ("kind", "modality"):
+            branches.append(_branch(by, pairs, key_s=getattr(o, by), joins=on_opp))
+        elif by == "topic":
+            t = OpportunityTopic
+            branches.append(_branch(by, pairs, key_s=t.topic, joins=((t, t.opportunity_id == pairs.c.opp),)))
+        elif by == "lea":
+            branches.append(_branch(by, pairs, key_i=pairs.c.lea_id))
+        elif by == "school":
+            branches.append(_branch(by, pairs, key_i=pairs.c.school_id))
+        elif by == "person":
+            branches.append(_branch(by, pairs, key_i=pairs.c.person))
+        elif by == "opportunity":
+            branches.append(_branch(by, pairs, key_i=pairs.c.opp))
+        else:
+            raise ValueError(by)
+    return union_all(*branches)
 
 
 def offering_figures_select(f: ReportFilters, scope: Scope) -> Select:
@@ -218,81 +266,49 @@ def offering_figures_select(f: ReportFilters, scope: Scope) -> Select:
     return stmt
 
 
-def summary(f: ReportFilters) -> Summary:
+def figures(f: ReportFilters, splits: tuple[str, ...] = ()) -> tuple[Summary, dict[str, list[dict]]]:
+    """The headline figures and the asked splits: rows {"key", "attendances", "attendees",
+    "unique_individuals"} in key order; for month every month of the range (zeros included)."""
     scope = resolve_scope(f)
-    a = db.session.execute(attendance_figures_select(f, scope)).one()
+    found: dict[str, list[dict]] = {by: [] for by in splits}
+    total = None
+    for split, key_s, key_i, n, attendees, unique, leas, schools in db.session.execute(
+        figures_select(f, scope, splits)
+    ):
+        if split == "total":
+            total = (int(n), int(attendees), int(unique), int(leas), int(schools))
+            continue
+        found[split].append(
+            {
+                "key": key_s if key_s is not None else key_i,
+                "attendances": int(n),
+                "attendees": int(attendees),
+                "unique_individuals": int(unique),
+            }
+        )
     o = db.session.execute(offering_figures_select(f, scope)).one()
-    return Summary(
-        opportunities=int(o.opportunities),
-        sessions=int(o.sessions),
-        attendances=int(a.attendances),
-        attendees=int(a.attendees),
-        unique_individuals=int(a.unique_individuals),
-        leas=int(a.leas),
-        schools=int(a.schools),
-    )
+    attendances, attendees, unique, leas, schools = total or (0, 0, 0, 0, 0)
+    summary = Summary(int(o.opportunities), int(o.sessions), attendances, attendees, unique, leas, schools)
+    for by, rows in found.items():
+        if by == "month":
+            have = {r["key"]: r for r in rows}
+            zero = {"attendances": 0, "attendees": 0, "unique_individuals": 0}
+            found[by] = [have.get(label, {"key": label, **zero}) for label, _s, _e in f.months()]
+        else:
+            rows.sort(key=lambda r: (r["key"] is None, r["key"] if r["key"] is not None else 0))
+    return summary, found
 
 
-# --- splits and breakdowns -----------------------------------------------------------------------
-def breakdown_select(f: ReportFilters, by: str, scope: Scope) -> Select:
-    """One statement: per key, attendances, attendees, unique individuals and sessions attended."""
-    key, joins = _split_key(f, by)
-    inner = (
-        attendance_select(
-            f,
-            key.label("k"),
-            EffPerson.id.label("person"),
-            Opp.id.label("opp"),
-            func.count().label("n"),
-            scope=scope,
-            extra_joins=joins,
-        )
-        .group_by(key, EffPerson.id, Opp.id)
-        .subquery("per_pair")
-    )
-    return (
-        select(
-            inner.c.k,
-            func.sum(inner.c.n).label("attendances"),
-            func.count().label("attendees"),
-            func.count(distinct(inner.c.person)).label("unique_individuals"),
-        )
-        .group_by(inner.c.k)
-        .order_by(inner.c.k)
-    )
+def summary(f: ReportFilters) -> Summary:
+    return figures(f)[0]
 
 
 def breakdown(f: ReportFilters, by: str) -> list[dict]:
-    """Rows {"key", "attendances", "attendees", "unique_individuals"} for a split, in key order;
-    for month every month of the range appears (zeros included)."""
-    scope = resolve_scope(f)
-    rows = [
-        {
-            "key": r.k,
-            "attendances": int(r.attendances),
-            "attendees": int(r.attendees),
-            "unique_individuals": int(r.unique_individuals),
-        }
-        for r in db.session.execute(breakdown_select(f, by, scope))
-    ]
-    if by == "month":
-        found = {r["key"]: r for r in rows}
-        zero = {"attendances": 0, "attendees": 0, "unique_individuals": 0}
-        rows = [found.get(label, {"key": label, **zero}) for label, _s, _e in f.months()]
-    elif by == "subregion":
-        rows.sort(key=lambda r: (r["key"] is None, r["key"] or 0))
-    return rows
+    return figures(f, (by,))[1][by]
 
 
-def sessions_attended(f: ReportFilters) -> int:
-    """Distinct sessions with at least one attendance (the "sessions attended" of LEA/school pages)."""
-    inner = attendance_select(f, CheckIn.session_id).distinct().subquery()
-    return int(db.session.scalar(select(func.count()).select_from(inner)))
-
-
-def school_breakdown(f: ReportFilters) -> list[dict]:
-    """Per school of the attending people (with names), for LEA pages and the API."""
-    rows = breakdown(f, "school")
+def attach_schools(rows: list[dict]) -> list[dict]:
+    """School rows of a split with their School (one query), sorted by name."""
     ids = [r["key"] for r in rows if r["key"] is not None]
     schools = {s.id: s for s in db.session.scalars(select(School).where(School.id.in_(ids)))} if ids else {}
     for r in rows:
@@ -301,14 +317,19 @@ def school_breakdown(f: ReportFilters) -> list[dict]:
     return rows
 
 
-def lea_breakdown(f: ReportFilters) -> list[dict]:
-    rows = breakdown(f, "lea")
+def attach_leas(rows: list[dict]) -> list[dict]:
     ids = [r["key"] for r in rows if r["key"] is not None]
     leas = {x.id: x for x in db.session.scalars(select(Lea).where(Lea.id.in_(ids)))} if ids else {}
     for r in rows:
         r["lea"] = leas.get(r["key"])
     rows.sort(key=lambda r: (r["lea"] is None, r["lea"].name if r["lea"] else ""))
     return rows
+
+
+def sessions_attended(f: ReportFilters) -> int:
+    """Distinct sessions with at least one attendance (the "sessions attended" of LEA/school pages)."""
+    inner = attendance_select(f, CheckIn.session_id).distinct().subquery()
+    return int(db.session.scalar(select(func.count()).select_from(inner)))
 
 
 # --- the rows behind each figure -----------------------------------------------------------------

@@ -146,13 +146,13 @@ def dashboard():
     if f is None:
         return render_template("reports/dashboard.html", summary=None, **context), 422
     try:
-        s = queries.summary(f)
+        s, found = queries.figures(f, queries.SPLITS)
     except ValidationFailed as err:
         context["errors"] = err.fields
         return render_template("reports/dashboard.html", summary=None, **context), 422
     splits = []
     for by, title in split_labels().items():
-        rows = queries.breakdown(f, by)
+        rows = found[by]
         for r in rows:
             r["label"] = key_label(by, r["key"])
             r["args"] = key_filters(f, by, r["key"])
@@ -228,11 +228,11 @@ def rows_export(fmt: str):
 def report_table(f: ReportFilters) -> tuple[list[str], list[list]]:
     """The dashboard as one table: headline figures, then each split."""
     header = [_("Section"), _("Group"), _("Attendances"), _("Attendees"), _("Unique individuals"), _("Value")]
-    s = queries.summary(f)
+    s, found = queries.figures(f, queries.SPLITS)
     labels = figure_labels()
     table: list[list] = [[_("Headline"), labels[name], "", "", "", value] for name, value in s.as_dict().items()]
     for by, title in split_labels().items():
-        for r in queries.breakdown(f, by):
+        for r in found[by]:
             table.append(
                 [title, key_label(by, r["key"]), r["attendances"], r["attendees"], r["unique_individuals"], ""]
             )
@@ -254,14 +254,18 @@ def report_export(fmt: str):
 
 
 # --- LEA, school, subregion ----------------------------------------------------------------------
-def _place_page(f: ReportFilters, title: str, heading: str, kind: str, extra: dict):
-    s = queries.summary(f)
-    months = queries.breakdown(f, "month")
+def _place_page(f: ReportFilters, title: str, heading: str, kind: str, extra_split: str | None = None, **extra):
+    s, found = queries.figures(f, ("month",) + ((extra_split,) if extra_split else ()))
+    if extra_split == "school":
+        extra["schools"] = queries.attach_schools(found["school"])
+    elif extra_split == "lea":
+        extra["leas"] = queries.attach_leas(found["lea"])
+    months = found["month"]
     for r in months:
         r["label"] = key_label("month", r["key"])
         r["args"] = key_filters(f, "month", r["key"])
     people_rows = queries.figure_rows(f, "attendees")
-    people_total = queries.count_rows(queries.figure_rows(f, "unique_individuals"))
+    people_total = s.unique_individuals
     pairs = list(db.session.execute(people_rows.stmt.limit(PEOPLE_LIST_LIMIT)))
     people: list[dict] = []
     for row in pairs:  # group the (person, opportunity) rows of one page under each person
@@ -298,8 +302,7 @@ def lea_page(cd_code: str):
     if lea is None:
         raise NotFound(_("No LEA has the CD code %(c)s.", c=cd_code))
     f = _place_filters(lea=cd_code)
-    schools = queries.school_breakdown(f)
-    return _place_page(f, lea.name, lea.name, "lea", {"lea": lea, "schools": schools})
+    return _place_page(f, lea.name, lea.name, "lea", "school", lea=lea)
 
 
 @bp.get("/staff/reports/schools/<cds_code>")
@@ -309,7 +312,7 @@ def school_page(cds_code: str):
     if school is None:
         raise NotFound(_("No school has the CDS code %(c)s.", c=cds_code))
     f = _place_filters(school=cds_code)
-    return _place_page(f, school.name, school.name, "school", {"school": school})
+    return _place_page(f, school.name, school.name, "school", school=school)
 
 
 @bp.get("/staff/reports/subregions/<key>")
@@ -325,7 +328,7 @@ def subregion_page(key: str):
         raise NotFound(_("No such subregion."))
     f = _place_filters(subregion=key)
     name = subregion_label(number)
-    return _place_page(f, name, name, "subregion", {"leas": queries.lea_breakdown(f)})
+    return _place_page(f, name, name, "subregion", "lea")
 
 
 def rows_url(f: ReportFilters, figure: str) -> str:
