@@ -1,0 +1,375 @@
+"""Registration rush: many people sign up for one opportunity at the same moment, through gunicorn.
+
+What it does, for each database asked for (SQLite file, PostgreSQL):
+  1. builds a fresh database (create_all) and one published opportunity with SEATS seats;
+  2. starts gunicorn on a loopback port with the production settings below, rate limits off;
+  3. fires SIGNUPS sign-ups through the public API (POST /api/v1/opportunities/<id>/registrations) from
+     CONCURRENCY client threads released together, each on its own keep-alive connection;
+  4. reports sign-ups per second, p50/p95/max latency, and checks in the database that exactly SEATS are
+     confirmed and the rest waitlisted with positions 1..n in arrival order, with 0 errors;
+  5. stops gunicorn.
+
+Run from the project root:
+    .venv/bin/python bench/registration_rush.py                # both databases
+    .venv/bin/python bench/registration_rush.py --db sqlite --concurrency 50
+PostgreSQL: BENCH_POSTGRES_URL (default: the local server, database test_bench_registration, which is
+dropped and created anew). Exit status 1 when a check fails.
+
+Gunicorn settings (what we would run in production on a 2-core machine): gthread workers,
+--workers 3 --threads 4 --keep-alive 5 --timeout 30, `app:app`. Rate limiting is switched off for the bench
+server only, with the environment setting RATELIMIT_ENABLED=0 (otherwise one client address would be
+stopped after the per-client budget, which is the point of the limit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test_bench_registration"
+GUNICORN_ARGS = [
+    "--worker-class",
+    "gthread",
+    "--workers",
+    "3",
+    "--threads",
+    "4",
+    "--keep-alive",
+    "5",
+    "--timeout",
+    "30",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fresh_database(kind: str, workdir: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{workdir / 'bench.db'}"
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES))
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+    admin.dispose()
+    return url.render_as_string(hide_password=False)
+
+
+def server_env(database_url: str, workdir: Path) -> dict:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "bench-secret-not-for-production",
+            "RATELIMIT_ENABLED": "0",
+            "BASE_URL": "http://127.0.0.1",
+            "MAIL_BACKEND": "file",
+            "MAIL_FILE_DIR": str(workdir / "mail"),
+        }
+    )
+    return env
+
+
+def prepare(database_url: str, seats: int) -> int:
+    """Schema and one published opportunity with `seats` seats, open for registration; returns its id."""
+    from csi_events import create_app
+    from csi_events.db import utcnow
+    from csi_events.extensions import db
+    from csi_events.models import LearningOpportunity, Session
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench"})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        start = (utcnow() + timedelta(days=7)).replace(microsecond=0)
+        opp = LearningOpportunity(
+            title="Registration rush",
+            summary="Benchmark opportunity",
+            kind="convening",
+            modality="in_person",
+            subregion=4,
+            capacity=seats,
+            status="published",
+        )
+        opp.sessions.append(Session(starts_at=start, ends_at=start + timedelta(hours=3), venue="Main hall"))
+        db.session.add(opp)
+        db.session.commit()
+        opp_id = opp.id
+        db.session.remove()
+        db.engine.dispose()
+    return opp_id
+
+
+def start_gunicorn(port: int, env: dict, workdir: Path) -> subprocess.Popen:
+    log = open(workdir / "gunicorn.log", "wb")  # noqa: SIM115 (closed with the process)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", *GUNICORN_ARGS, "app:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}; see {workdir / 'gunicorn.log'}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                conn.close()
+                # Every worker answers once before the clock starts (imports, first connection).
+                for _ in range(12):
+                    warm = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                    warm.request("GET", "/healthz")
+                    warm.getresponse().read()
+                    warm.close()
+                return process
+        except OSError:
+            pass
+        time.sleep(0.2)
+    stop(process)
+    raise RuntimeError("gunicorn did not answer within 30 s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def _exchange(reader, writer, path: str, body: bytes) -> tuple[int, bytes, bool]:
+    """One HTTP/1.1 request on a keep-alive connection: (status, body, server keeps the connection)."""
+    writer.write(
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n".encode()
+        + body
+    )
+    await writer.drain()
+    status_line = await reader.readline()
+    if not status_line:
+        raise ConnectionError("connection closed before an answer")
+    status = int(status_line.split()[1])
+    length, keep = 0, True
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _sep, value = line.decode("latin-1").partition(":")
+        if name.strip().lower() == "content-length":
+            length = int(value.strip())
+        elif name.strip().lower() == "connection" and value.strip().lower() == "close":
+            keep = False
+    payload = await reader.readexactly(length) if length else b""
+    return status, payload, keep
+
+
+async def _rush(port: int, opp_id: int, signups: int, concurrency: int) -> tuple[list[dict], float]:
+    path = f"/api/v1/opportunities/{opp_id}/registrations"
+    results: list[dict] = []
+    pending = iter(range(signups))
+    start = asyncio.Event()
+
+    async def client() -> None:
+        reader = writer = None
+        await start.wait()
+        for i in pending:  # shared iterator: each sign-up is sent once, by whichever client is free
+            body = json.dumps(
+                {"first_name": "Rush", "last_name": f"Person {i}", "email": f"rush{i}@example.org", "role": "teacher"}
+            ).encode()
+            began = time.perf_counter()
+            try:
+                if writer is None:
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                status, payload, keep = await asyncio.wait_for(_exchange(reader, writer, path, body), timeout=120)
+                elapsed = time.perf_counter() - began
+                results.append({"i": i, "status": status, "seconds": elapsed, "answer": json.loads(payload or b"{}")})
+                if not keep:
+                    writer.close()
+                    reader = writer = None
+            except (TimeoutError, OSError, ValueError, asyncio.IncompleteReadError) as err:
+                results.append({"i": i, "status": 0, "seconds": time.perf_counter() - began, "error": repr(err)})
+                if writer is not None:
+                    writer.close()
+                reader = writer = None
+        if writer is not None:
+            writer.close()
+
+    tasks = [asyncio.create_task(client()) for _ in range(concurrency)]
+    await asyncio.sleep(0)
+    began = time.perf_counter()
+    start.set()
+    await asyncio.gather(*tasks)
+    return results, time.perf_counter() - began
+
+
+def rush(port: int, opp_id: int, signups: int, concurrency: int) -> tuple[list[dict], float]:
+    """`signups` POSTs from `concurrency` clients released together, each on its own keep-alive connection
+    (one asyncio loop: the client costs little CPU next to the server). Returns the results and wall time."""
+    return asyncio.run(_rush(port, opp_id, signups, concurrency))
+
+
+def verify(database_url: str, opp_id: int, seats: int, signups: int, results: list[dict]) -> list[str]:
+    """Problems found (empty: all good)."""
+    from sqlalchemy import create_engine, text
+
+    problems = []
+    errors = [r for r in results if r["status"] != 201]
+    if len(results) != signups:
+        problems.append(f"{signups - len(results)} sign-ups got no answer")
+    if errors:
+        sample = errors[0].get("error") or errors[0].get("answer")
+        problems.append(f"{len(errors)} answers were not 201 (first: {errors[0]['status']} {sample})")
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT r.id, r.status, r.waitlist_position, p.email FROM registrations r "
+                "JOIN people p ON p.id = r.person_id WHERE r.opportunity_id = :o ORDER BY r.id"
+            ),
+            {"o": opp_id},
+        ).all()
+    engine.dispose()
+    confirmed = [r for r in rows if r.status == "confirmed"]
+    waiting = sorted((r for r in rows if r.status == "waitlisted"), key=lambda r: r.waitlist_position)
+    if len(rows) != signups:
+        problems.append(f"{len(rows)} registrations stored, expected {signups}")
+    if len(confirmed) != min(seats, signups):
+        problems.append(f"{len(confirmed)} confirmed, expected {min(seats, signups)}")
+    positions = [r.waitlist_position for r in waiting]
+    if positions != list(range(1, signups - seats + 1)):
+        problems.append(f"waitlist positions are not 1..{signups - seats} without gaps")
+    if [r.id for r in waiting] != sorted(r.id for r in waiting):
+        problems.append("waitlist order differs from arrival order")
+    if confirmed and waiting and max(r.id for r in confirmed) > min(r.id for r in waiting):
+        problems.append("someone who arrived later got a seat before someone waitlisted")
+    stored = {r.email: (r.status, r.waitlist_position) for r in rows}
+    for result in results:
+        answer = result.get("answer") or {}
+        if result["status"] == 201:
+            seen = stored.get(f"rush{result['i']}@example.org")
+            if seen != (answer.get("status"), answer.get("waitlist_position")):
+                problems.append(f"answer {answer} differs from the database {seen}")
+                break
+    return problems
+
+
+def server_cpu_seconds(master_pid: int) -> float:
+    """User + system CPU time used so far by gunicorn's master and its live workers (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def cpu(pid: int) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+
+    try:
+        children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return cpu(master_pid) + sum(cpu(int(child)) for child in children)
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+def run(kind: str, args) -> dict:
+    workdir = Path(tempfile.mkdtemp(prefix=f"rush-{kind}-"))
+    try:
+        database_url = fresh_database(kind, workdir)
+        opp_id = prepare(database_url, args.seats)
+        port = args.port or free_port()
+        process = start_gunicorn(port, server_env(database_url, workdir), workdir)
+        try:
+            cpu_before = server_cpu_seconds(process.pid)
+            results, wall = rush(port, opp_id, args.signups, args.concurrency)
+            cpu_used = server_cpu_seconds(process.pid) - cpu_before
+        finally:
+            stop(process)
+        problems = verify(database_url, opp_id, args.seats, args.signups, results)
+        latencies = [r["seconds"] * 1000 for r in results if r["status"] == 201]
+        report = {
+            "database": kind,
+            "signups": args.signups,
+            "seats": args.seats,
+            "concurrency": args.concurrency,
+            "wall_seconds": round(wall, 3),
+            "signups_per_second": round(len(results) / wall, 1) if wall else None,
+            "p50_ms": round(statistics.median(latencies), 1) if latencies else None,
+            "p95_ms": round(percentile(latencies, 95), 1) if latencies else None,
+            "max_ms": round(max(latencies), 1) if latencies else None,
+            "server_cpu_ms_per_signup": round(cpu_used * 1000 / max(len(results), 1), 1),
+            "load_average_after": round(os.getloadavg()[0], 1),
+            "errors": sum(1 for r in results if r["status"] != 201) + (args.signups - len(results)),
+            "problems": problems,
+        }
+        return report
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--signups", type=int, default=500)
+    parser.add_argument("--seats", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=500, help="clients released together")
+    parser.add_argument("--port", type=int, default=0, help="loopback port (default: a free one)")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (database, gunicorn log)")
+    args = parser.parse_args()
+    if not 0 < args.seats <= args.signups or args.concurrency < 1:
+        parser.error("need 0 < seats <= signups and concurrency >= 1")
+    kinds = ("sqlite", "postgres") if args.db == "both" else (args.db,)
+    failed = False
+    for kind in kinds:
+        report = run(kind, args)
+        print(json.dumps(report))
+        if report["problems"]:
+            failed = True
+            for problem in report["problems"]:
+                print(f"  FAIL {kind}: {problem}", file=sys.stderr)
+        else:
+            print(
+                f"  OK {kind}: {report['signups']} sign-ups in {report['wall_seconds']} s "
+                f"({report['signups_per_second']}/s), p50 {report['p50_ms']} ms, p95 {report['p95_ms']} ms; "
+                f"{args.seats} confirmed, {args.signups - args.seats} waitlisted 1..{args.signups - args.seats}, "
+                f"0 errors",
+                file=sys.stderr,
+            )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
