@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import select
+
 from .. import outbox
 from ..extensions import db
 from ..people.models import Person
@@ -68,6 +70,23 @@ def registration_cancelled(registration_id: int) -> None:
     registration = _registration(registration_id, "cancelled")
     if registration:
         mailer.send(messages.cancelled(registration))
+
+
+@outbox.handler("opportunity_cancelled")
+def opportunity_cancelled(opportunity_id: int, reason: str = "") -> None:
+    """One message to each person confirmed or waitlisted; one failed address does not stop the others."""
+    registrations = db.session.scalars(
+        select(Registration)
+        .where(Registration.opportunity_id == opportunity_id, Registration.status.in_(("confirmed", "waitlisted")))
+        .order_by(Registration.id)
+    ).all()
+    for registration in registrations:
+        if not registration.person.email:
+            continue
+        try:
+            mailer.send(messages.opportunity_cancelled(registration, reason))
+        except mailer.MailNotSent:
+            log.exception("mail: cancellation notice for registration %s not sent", registration.id)
 
 
 @outbox.handler("manage_link")

@@ -218,6 +218,15 @@ def cancelled(registration: Registration) -> EmailMessage:
         return _build(person, subject, "cancelled", _registration_context(registration))
 
 
+def opportunity_cancelled(registration: Registration, reason: str = "") -> EmailMessage:
+    """Staff cancelled the whole opportunity: every confirmed or waitlisted person is told."""
+    person = registration.person
+    with _in_language_of(person):
+        subject = _("Cancelled by the organizers: %(title)s", title=_one_line(registration.opportunity.title))
+        context = {**_registration_context(registration), "reason": reason}
+        return _build(person, subject, "opportunity_cancelled", context)
+
+
 def manage_link(person: Person, url: str) -> EmailMessage:
     with _in_language_of(person):
         subject = _("Your link to see and manage your registrations")

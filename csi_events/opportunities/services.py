@@ -451,8 +451,8 @@ def cancel(opp: LearningOpportunity, *, actor: User | None = None, reason: str =
     opp.status = "cancelled"
     db.session.flush()
     record("opportunity_cancelled", actor=actor, target=opp, reason=reason[:500])
-    # The notifications work may register a handler to tell registered people.
-    outbox.enqueue(db.session, "opportunity_cancelled", opportunity_id=opp.id)
+    # Everyone confirmed or waitlisted is told by e-mail after the commit (notifications.handlers).
+    outbox.enqueue(db.session, "opportunity_cancelled", opportunity_id=opp.id, reason=reason[:500])
     return opp
 
 
