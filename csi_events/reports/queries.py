@@ -173,7 +173,8 @@ def grain_ctes(f: ReportFilters, scope: Scope):
     """Two common table expressions every attendance figure is read from:
     grain: one row per (person, opportunity, local month) with its number of attendances n;
     pairs: one row per (person, opportunity) = one attendee, with n.
-    A person's LEA and school ride along (they depend on the person only)."""
+    A person's LEA and school, and the opportunity's subregion, kind and modality ride along (they depend on
+    the person or the opportunity only), so the splits read them without joining again."""
     month = month_expression(f)
     grain = (
         attendance_select(
@@ -183,15 +184,19 @@ def grain_ctes(f: ReportFilters, scope: Scope):
             month.label("month"),
             EffPerson.lea_id.label("lea_id"),
             EffPerson.school_id.label("school_id"),
+            Opp.subregion.label("subregion"),
+            Opp.kind.label("kind"),
+            Opp.modality.label("modality"),
             func.count().label("n"),
             scope=scope,
         )
         .group_by(EffPerson.id, Opp.id, month, EffPerson.lea_id, EffPerson.school_id)
         .cte("grain")
     )
+    carried = (grain.c.lea_id, grain.c.school_id, grain.c.subregion, grain.c.kind, grain.c.modality)
     pairs = (
-        select(grain.c.person, grain.c.opp, grain.c.lea_id, grain.c.school_id, func.sum(grain.c.n).label("n"))
-        .group_by(grain.c.person, grain.c.opp, grain.c.lea_id, grain.c.school_id)
+        select(grain.c.person, grain.c.opp, *carried, func.sum(grain.c.n).label("n"))
+        .group_by(grain.c.person, grain.c.opp, *carried)
         .cte("pairs")
     )
     return grain, pairs
@@ -223,16 +228,14 @@ def _branch(name: str, source, key_s=None, key_i=None, joins=(), with_places: bo
 def figures_select(f: ReportFilters, scope: Scope, splits: tuple[str, ...] = ()) -> Select:
     """ONE statement: the headline attendance figures, then a block of rows per split."""
     grain, pairs = grain_ctes(f, scope)
-    o = aliased(LearningOpportunity, name="split_opp")
-    on_opp = ((o, o.id == pairs.c.opp),)
     branches = [_branch("total", pairs, with_places=True)]
     for by in splits:
         if by == "month":
             branches.append(_branch(by, grain, key_s=grain.c.month))
         elif by == "subregion":
-            branches.append(_branch(by, pairs, key_i=o.subregion, joins=on_opp))
+            branches.append(_branch(by, pairs, key_i=pairs.c.subregion))
         elif by in ("kind", "modality"):
-            branches.append(_branch(by, pairs, key_s=getattr(o, by), joins=on_opp))
+            branches.append(_branch(by, pairs, key_s=pairs.c[by]))
         elif by == "topic":
             t = OpportunityTopic
             branches.append(_branch(by, pairs, key_s=t.topic, joins=((t, t.opportunity_id == pairs.c.opp),)))
