@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import random
+import re
 import resource
 import statistics
 import subprocess
@@ -257,7 +258,8 @@ def export_child(url: str, args: str) -> None:
     """Run in a child process: stream the CSV export, print rows, seconds and peak RSS (MB)."""
     app = make_app(url)
     client = staff_client(app, password_login=False)
-    client.get(f"/staff/reports/rows.csv?{args}&to={args.split('from=')[1][:10]}")  # warm-up: one day of rows
+    one_day = re.sub(r"to=[0-9-]+", "to=" + re.search(r"from=([0-9-]+)", args).group(1), args)
+    client.get(f"/staff/reports/rows.csv?{one_day}")  # warm-up on one day of rows (templates, locale data)
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t = time.perf_counter()
     response = client.get(f"/staff/reports/rows.csv?{args}", buffered=False)
