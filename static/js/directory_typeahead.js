@@ -38,6 +38,14 @@
     }
   }
 
+  // "1 suggestion" / "{n} suggestions", translated by the page.
+  function count(n) {
+    var status = document.getElementById("typeahead-status");
+    var one = (status && status.dataset.one) || "1 suggestion";
+    var many = (status && status.dataset.many) || "{n} suggestions";
+    return n === 1 ? one : many.replace("{n}", String(n));
+  }
+
   function fill(list, items, labelOf) {
     while (list.firstChild) {
       list.removeChild(list.firstChild);
@@ -81,7 +89,7 @@
         .then(function (body) {
           var items = (body && body.items) || [];
           fill(list, items, labelOf);
-          announce(items.length + " " + (items.length === 1 ? "suggestion" : "suggestions"));
+          announce(count(items.length));
         })
         .catch(function () {
           /* offline or aborted: the field still accepts a typed name or code */
