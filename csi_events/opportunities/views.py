@@ -109,7 +109,7 @@ def detail(opportunity_id: int):
         confirmed=counts.confirmed if counts else 0,
         waitlisted=counts.waitlisted if counts else 0,
         closed_reason=closed_reason,
-        register_url=f"/opportunities/{opp.id}/register",
+        register_url=url_for("registrations.register", opportunity_id=opp.id),
         manager=manager,
         now=now,
     )
