@@ -86,3 +86,13 @@ def test_different_tickets_at_once_all_ok(app, db):
     assert errors == []
     assert [a["status"] for a in answers] == ["ok"] * 3
     assert _count(db, CheckIn, CheckIn.undone_at.is_(None)) == 3
+
+
+def test_same_nonce_different_tickets_at_once_stores_only_the_first(app, db):
+    user_id, session_id, tickets = _fixture(db)
+    answers, errors = _run_concurrently(app, 3, lambda i: _scan(session_id, tickets[i], "shared-nonce", user_id))
+    assert errors == []
+    assert all(a == answers[0] for a in answers)
+    assert answers[0]["status"] == "ok"
+    assert _count(db, CheckIn) == 1
+    assert _count(db, ScanAnswer) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import g, request
 from flask_babel import gettext as _
@@ -41,7 +42,10 @@ def identify_caller() -> Caller:
         row = find_api_token(token.strip())
         if row is None:
             raise Unauthorized(_("This token is unknown, revoked or expired."))
-        row.last_used_at = utcnow()
+        now = utcnow()
+        # At most once a minute: a write per call would make every scanner sharing a token wait on its row.
+        if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+            row.last_used_at = now
         return Caller(row.user, row.scope_set, "token")
     if current_user.is_authenticated:
         if request.method not in ("GET", "HEAD", "OPTIONS"):

@@ -9,9 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy.orm import joinedload
 
-from ..auth.access import can_manage_opportunity
 from ..checkin import services
 from ..checkin.models import CheckIn
 from ..db import commit
@@ -84,11 +82,10 @@ class WalkInBody(BaseModel):
 
 def load_session_for(caller, session_id: int) -> Session:
     """The session, if the caller may check people in for it (staff, or a facilitator of it)."""
-    session = db.session.get(Session, session_id, options=[joinedload(Session.opportunity)])
+    session = db.session.get(Session, session_id)
     if session is None:
         raise NotFound(_("No session has this id."))
-    user = caller.user
-    if user is None or not (user.is_staff or can_manage_opportunity(user, session.opportunity)):
+    if not services.may_check_in(caller.user, session):
         raise Forbidden(_("Only staff and the facilitators of this learning opportunity may check people in."))
     return session
 

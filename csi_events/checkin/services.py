@@ -13,17 +13,17 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import case, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Boolean, Integer, bindparam, delete, func, literal, or_, select, text, update
 from sqlalchemy.orm import aliased, selectinload
 
 from ..audit.services import record
 from ..auth.models import User
-from ..db import utcnow
+from ..db import UTCDateTime, utcnow
 from ..directory.models import Lea, School
 from ..errors import Conflict
 from ..extensions import db
@@ -47,15 +47,26 @@ MAX_OFFLINE_AGE = timedelta(days=2)
 @dataclass
 class CheckInResult:
     status: str
-    checkin: CheckIn | None = None
+    checkin_id: int | None = None
     person: dict | None = None
     counts: dict = field(default_factory=dict)
     replayed: bool = False  # the answer stored for this nonce, returned unchanged
-    answer: dict | None = None  # the JSON answer (API.md), set by check_in
+    answer: dict | None = None  # the JSON answer (API.md)
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+    @property
+    def checkin(self) -> CheckIn | None:
+        """The CheckIn made (ok) or found (already_checked_in), loaded on first use."""
+        if self.checkin_id is None:
+            return None
+        cached = self.__dict__.get("_checkin")
+        if cached is None:
+            cached = db.session.get(CheckIn, self.checkin_id, populate_existing=True)
+            self.__dict__["_checkin"] = cached
+        return cached
 
 
 def parse_ticket(value: str | None) -> str | None:
@@ -72,73 +83,158 @@ def checkin_window_open(session: Session, moment: datetime) -> bool:
     return opens <= moment <= closes
 
 
+# --- the hot path: statements built once (Core, bind parameters), run on the session's connection ---------
+
+_reg, _person, _lea, _school = (m.__table__ for m in (Registration, Person, Lea, School))
+_ci, _answers, _users = CheckIn.__table__, ScanAnswer.__table__, User.__table__
+_by = _users.alias("by_user")
+_BY_LABEL = func.coalesce(func.nullif(_by.c.display_name, ""), _by.c.email)
+
+_FIND_ANSWER = select(_answers.c.answer).where(_answers.c.nonce == bindparam("nonce"))
+
+
+def _count_of(*where):
+    return select(func.count()).select_from(_ci).where(*where).scalar_subquery()
+
+
+# One statement answers every question of a scan: the answer already given to this nonce, the ticket's
+# registration and what the answer shows, this person's check-in for the session, and the counts. It always
+# returns one row (the registration columns are NULL for an unknown ticket).
+_ANCHOR = select(literal(1).label("one")).subquery("anchor")
+_READ_TICKET = select(
+    _FIND_ANSWER.scalar_subquery().label("replay"),
+    _count_of(_ci.c.session_id == bindparam("session_id"), _ci.c.undone_at.is_(None)).label("checked_in"),
+    _count_of(_ci.c.session_id == bindparam("session_id"), _ci.c.undone_at.is_(None), _ci.c.method == "walk_in").label(
+        "walk_ins"
+    ),
+    select(func.count())
+    .select_from(_reg)
+    .where(_reg.c.opportunity_id == bindparam("opportunity_id"), _reg.c.status == "confirmed")
+    .scalar_subquery()
+    .label("confirmed"),
+    _reg.c.id.label("registration_id"),
+    _reg.c.opportunity_id,
+    _reg.c.person_id,
+    _reg.c.status,
+    _reg.c.needs.label("registration_needs"),
+    _person.c.first_name,
+    _person.c.last_name,
+    _person.c.needs.label("person_needs"),
+    _lea.c.name.label("lea"),
+    _school.c.name.label("school"),
+    _ci.c.id.label("checkin_id"),
+    _ci.c.checked_in_at,
+    _ci.c.method,
+    _ci.c.override,
+    _ci.c.undone_at,
+    _BY_LABEL.label("by_label"),
+).select_from(
+    _ANCHOR.outerjoin(
+        _reg.join(_person, _person.c.id == _reg.c.person_id)
+        .outerjoin(_lea, _lea.c.id == _person.c.lea_id)
+        .outerjoin(_school, _school.c.id == _person.c.school_id)
+        .outerjoin(_ci, (_ci.c.session_id == bindparam("session_id")) & (_ci.c.person_id == _reg.c.person_id))
+        .outerjoin(_by, _by.c.id == _ci.c.by_user_id),
+        _reg.c.ticket == bindparam("ticket"),
+    )
+)
+
+_READ_CHECKIN = (
+    select(
+        _ci.c.id.label("checkin_id"),
+        _ci.c.checked_in_at,
+        _ci.c.method,
+        _ci.c.override,
+        _ci.c.undone_at,
+        _BY_LABEL.label("by_label"),
+    )
+    .select_from(_ci)
+    .outerjoin(_by, _by.c.id == _ci.c.by_user_id)
+    .where(_ci.c.session_id == bindparam("session_id"), _ci.c.person_id == bindparam("person_id"))
+)
+
+_DELETE_CHECKIN = delete(_ci).where(_ci.c.id == bindparam("id"))
+_SET_ANSWER = update(_answers).where(_answers.c.nonce == bindparam("key")).values(answer=bindparam("answer"))
+
+_REVIVE = (
+    update(_ci)
+    .where(_ci.c.id == bindparam("key"), _ci.c.undone_at.is_not(None))
+    .values(
+        registration_id=bindparam("registration_id"),
+        checked_in_at=bindparam("checked_in_at"),
+        scanned_at=bindparam("scanned_at"),
+        by_user_id=bindparam("by_user_id"),
+        method=bindparam("method"),
+        override=bindparam("override"),
+        undone_at=None,
+        undone_by_id=None,
+    )
+)
+
+# INSERT ... ON CONFLICT DO NOTHING RETURNING: the same text on PostgreSQL and SQLite (3.35+); written as
+# text so that SQLAlchemy caches its compiled form (the dialect constructs carry no cache key).
+_CLAIM_NONCE = (
+    text(
+        "INSERT INTO scan_answers (nonce, session_id, answer, created_at) "
+        "VALUES (:nonce, :session_id, :answer, :created_at) ON CONFLICT (nonce) DO NOTHING RETURNING id"
+    )
+    .bindparams(bindparam("answer", type_=_answers.c.answer.type), bindparam("created_at", type_=UTCDateTime()))
+    .columns(id=Integer)
+)
+_ADD_CHECKIN = (
+    text(
+        "INSERT INTO checkins (session_id, person_id, registration_id, checked_in_at, scanned_at, by_user_id, "
+        "method, override) VALUES (:session_id, :person_id, :registration_id, :checked_in_at, :scanned_at, "
+        ":by_user_id, :method, :override) ON CONFLICT (session_id, person_id) DO NOTHING RETURNING id, checked_in_at"
+    )
+    .bindparams(
+        bindparam("checked_in_at", type_=UTCDateTime()),
+        bindparam("scanned_at", type_=UTCDateTime()),
+        bindparam("override", type_=Boolean()),
+    )
+    .columns(id=Integer, checked_in_at=UTCDateTime())
+)
+
+
+def _connection():
+    return db.session.connection()
+
+
+_IS_FACILITATOR = select(opportunity_facilitators.c.user_id).where(
+    opportunity_facilitators.c.opportunity_id == bindparam("opportunity_id"),
+    opportunity_facilitators.c.user_id == bindparam("user_id"),
+)
+
+
+def may_check_in(user, session: Session) -> bool:
+    """Staff and admins check in for any session; a facilitator for the opportunities they facilitate
+    (the rule of auth.access.can_manage_opportunity, in one small query for the scan path)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_staff:
+        return True
+    conn = _connection()
+    params = {"opportunity_id": session.opportunity_id, "user_id": user.id}
+    return conn.execute(_IS_FACILITATOR, params).first() is not None
+
+
 def session_counts(session: Session) -> dict:
     """checked_in / confirmed / walk_ins of a session, in one statement."""
-    confirmed = (
-        select(func.count())
-        .select_from(Registration)
-        .where(Registration.opportunity_id == session.opportunity_id, Registration.status == "confirmed")
-        .scalar_subquery()
-    )
-    row = db.session.execute(
-        select(
-            func.count(CheckIn.id),
-            func.coalesce(func.sum(case((CheckIn.method == "walk_in", 1), else_=0)), 0),
-            confirmed,
-        ).where(CheckIn.session_id == session.id, CheckIn.undone_at.is_(None))
-    ).one()
-    return {"checked_in": int(row[0]), "confirmed": int(row[2]), "walk_ins": int(row[1])}
+    conn = _connection()
+    params = {"nonce": None, "ticket": None, "session_id": session.id, "opportunity_id": session.opportunity_id}
+    row = conn.execute(_READ_TICKET, params).one()
+    checked_in, walk_ins, confirmed = row.checked_in, row.walk_ins, row.confirmed
+    return {"checked_in": int(checked_in), "confirmed": int(confirmed), "walk_ins": int(walk_ins)}
 
 
-def checkin_json(checkin: CheckIn | None, by_label: str | None) -> dict | None:
-    if checkin is None:
-        return None
+def _checkin_json(checkin_id, checked_in_at, by_label, method, override) -> dict:
     return {
-        "id": checkin.id,
-        "checked_in_at": checkin.checked_in_at.isoformat(),
+        "id": checkin_id,
+        "checked_in_at": checked_in_at.isoformat(),
         "by": by_label,
-        "method": checkin.method,
-        "override": bool(checkin.override),
+        "method": method,
+        "override": bool(override),
     }
-
-
-def _insert(model):
-    """INSERT with ON CONFLICT support for the bound dialect."""
-    name = db.session.get_bind().dialect.name
-    return (postgresql.insert if name == "postgresql" else sqlite.insert)(model)
-
-
-def _ticket_row(token: str):
-    """The registration of a ticket with what the answer shows, in one query."""
-    return db.session.execute(
-        select(
-            Registration.id,
-            Registration.opportunity_id,
-            Registration.person_id,
-            Registration.status,
-            Registration.needs,
-            Person.first_name,
-            Person.last_name,
-            Person.needs,
-            Lea.name,
-            School.name,
-        )
-        .join(Person, Person.id == Registration.person_id)
-        .outerjoin(Lea, Lea.id == Person.lea_id)
-        .outerjoin(School, School.id == Person.school_id)
-        .where(Registration.ticket == token)
-    ).first()
-
-
-def _existing_checkin(session_id: int, person_id: int) -> tuple[CheckIn | None, str | None]:
-    by = aliased(User)
-    row = db.session.execute(
-        select(CheckIn, func.coalesce(func.nullif(by.display_name, ""), by.email))
-        .outerjoin(by, by.id == CheckIn.by_user_id)
-        .where(CheckIn.session_id == session_id, CheckIn.person_id == person_id)
-        .execution_options(populate_existing=True)
-    ).first()
-    return (row[0], row[1]) if row else (None, None)
 
 
 def _label(user) -> str | None:
@@ -157,130 +253,140 @@ def check_in(
 ) -> CheckInResult:
     """Decide a scan, in the order of DESIGN.md "Check-in rules", and record it. Flush only.
 
-    The same nonce again returns the first answer unchanged and stores nothing."""
+    The same nonce again returns the first answer unchanged and stores nothing. A fresh scan costs one read
+    and, when it checks someone in, two inserts (the check-in, the answer kept for its nonce)."""
     if method not in CHECKIN_METHODS:
         raise ValueError(f"unknown check-in method {method}")
     now = now or utcnow()
     if scanned_at is not None:
         scanned_at = min(max(scanned_at, now - MAX_OFFLINE_AGE), now)
     moment = scanned_at or now
-
-    if nonce:
-        stored = db.session.scalar(select(ScanAnswer.answer).where(ScanAnswer.nonce == nonce))
-        if stored is not None:
-            return _replay(stored)
+    db.session.flush()  # pending ORM changes first: the statements below go straight to the connection
+    conn = _connection()
 
     token = parse_ticket(ticket)
-    row = _ticket_row(token) if token else None
-    person = None
-    if row is not None:
-        needs = "; ".join(part for part in (row[4], row[7]) if part) or None
-        person = {"name": f"{row[5]} {row[6]}".strip(), "lea": row[8], "school": row[9], "needs": needs}
+    params = {"nonce": nonce, "ticket": token, "session_id": session.id, "opportunity_id": session.opportunity_id}
+    row = conn.execute(_READ_TICKET, params).one()
+    if nonce and row.replay is not None:
+        return _replay(row.replay)
+    counts = {"checked_in": int(row.checked_in), "confirmed": int(row.confirmed), "walk_ins": int(row.walk_ins)}
 
-    existing, existing_by = None, None
-    if row is None:
+    person = None
+    if row.registration_id is not None:
+        needs = "; ".join(part for part in (row.registration_needs, row.person_needs) if part) or None
+        person = {
+            "name": f"{row.first_name} {row.last_name}".strip(),
+            "lea": row.lea,
+            "school": row.school,
+            "needs": needs,
+        }
+
+    if row.registration_id is None:
         status = "invalid"
-    elif row[3] == "cancelled":
+    elif row.status == "cancelled":
         status = "canceled"
-    elif row[1] != session.opportunity_id:
+    elif row.opportunity_id != session.opportunity_id:
         status, person = "wrong_session", None
-    elif row[3] == "waitlisted" and not override:
+    elif row.status == "waitlisted" and not override:
         status = "waitlisted"
     elif not override and not checkin_window_open(session, moment):
         status = "not_open"
+    elif row.checkin_id is not None and row.undone_at is None:
+        status = "already_checked_in"
     else:
-        existing, existing_by = _existing_checkin(session.id, row[2])
-        status = "already_checked_in" if existing is not None and existing.undone_at is None else "ok"
+        status = "ok"
 
-    if nonce and not _claim_nonce(nonce, session.id):
-        # Another request with this nonce got here first (it has committed, or we would still wait).
-        return _replay(db.session.scalar(select(ScanAnswer.answer).where(ScanAnswer.nonce == nonce)))
-
-    checkin, by_label = existing, existing_by
+    checkin = None
+    if status == "already_checked_in":
+        checkin = _checkin_json(row.checkin_id, row.checked_in_at, row.by_label, row.method, row.override)
+    claimed = False
+    if status == "ok" and nonce and row.checkin_id is not None:
+        # Reviving an undone check-in cannot be taken back cheaply: claim the nonce before writing.
+        claimed = True
+        if not _claim(conn, nonce, session.id, {"status": "pending"}, now):
+            return _replay(conn.execute(_FIND_ANSWER, {"nonce": nonce}).scalar())
+    inserted_id = None
     if status == "ok":
-        checkin, by_label, status = _record_checkin(
-            session, row, existing, by, method, override, scanned_at or now, scanned_at
-        )
-        if status == "ok" and override:
-            record(
-                "checkin_override",
-                actor=by,
-                target=checkin,
-                session_id=session.id,
-                registration_id=row[0],
-                registration_status=row[3],
-                window_open=checkin_window_open(session, moment),
-            )
+        values = {
+            "session_id": session.id,
+            "person_id": row.person_id,
+            "registration_id": row.registration_id,
+            "checked_in_at": scanned_at or now,
+            "scanned_at": scanned_at,
+            "by_user_id": getattr(by, "id", None),
+            "method": method,
+            "override": bool(override),
+        }
+        status, checkin, inserted_id = _record_checkin(conn, row, values, _label(by))
+        if status == "ok":
+            counts["checked_in"] += 1
+            counts["walk_ins"] += 1 if method == "walk_in" else 0
 
-    result = CheckInResult(status, checkin, person, session_counts(session))
-    result.answer = {
-        "status": status,
-        "checkin": checkin_json(checkin, by_label) if status in ("ok", "already_checked_in") else None,
-        "person": person,
-        "counts": result.counts,
-    }
-    if nonce:
-        db.session.execute(update(ScanAnswer).where(ScanAnswer.nonce == nonce).values(answer=result.answer))
-    return result
+    answer = {"status": status, "checkin": checkin, "person": person, "counts": counts}
+    if claimed:
+        conn.execute(_SET_ANSWER, {"key": nonce, "answer": answer})
+    elif nonce and not _claim(conn, nonce, session.id, answer, now):
+        # The same nonce is being (or was just) answered by another request, which came first: take back
+        # what this one wrote and give that request's answer.
+        if inserted_id is not None:
+            conn.execute(_DELETE_CHECKIN, {"id": inserted_id})
+        return _replay(conn.execute(_FIND_ANSWER, {"nonce": nonce}).scalar())
+
+    if status == "ok" and override:
+        record(
+            "checkin_override",
+            actor=by,
+            target_type="checkins",
+            target_id=checkin["id"],
+            session_id=session.id,
+            registration_id=row.registration_id,
+            registration_status=row.status,
+            window_open=checkin_window_open(session, moment),
+        )
+    return CheckInResult(status, checkin["id"] if checkin else None, person, counts, answer=answer)
+
+
+def _claim(conn, nonce: str, session_id: int, answer: dict, now: datetime) -> bool:
+    """Store the answer of a nonce; False when another request holds the nonce (PostgreSQL waits for it)."""
+    params = {"nonce": nonce, "session_id": session_id, "answer": answer, "created_at": now}
+    return conn.execute(_CLAIM_NONCE, params).first() is not None
 
 
 def _replay(answer: dict) -> CheckInResult:
-    checkin = None
-    if answer.get("checkin"):
-        checkin = db.session.get(CheckIn, answer["checkin"]["id"])
+    checkin_id = (answer.get("checkin") or {}).get("id")
     return CheckInResult(
-        answer["status"], checkin, answer.get("person"), answer.get("counts") or {}, replayed=True, answer=answer
+        answer["status"], checkin_id, answer.get("person"), answer.get("counts") or {}, replayed=True, answer=answer
     )
 
 
-def _claim_nonce(nonce: str, session_id: int) -> bool:
-    """Store the nonce before anything else is written; False when another request holds it."""
-    inserted = db.session.execute(
-        _insert(ScanAnswer)
-        .values(nonce=nonce, session_id=session_id, answer={"status": "pending"}, created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["nonce"])
-        .returning(ScanAnswer.id)
-    ).first()
-    return inserted is not None
-
-
-def _record_checkin(session, row, existing, by, method, override, checked_in_at, scanned_at):
-    """Insert (or revive an undone) check-in. Returns (checkin, by_label, status): a concurrent scan of the
-    same person that won the race makes this one `already_checked_in`."""
-    values = {
-        "registration_id": row[0],
-        "checked_in_at": checked_in_at,
-        "scanned_at": scanned_at,
-        "by_user_id": getattr(by, "id", None),
-        "method": method,
-        "override": bool(override),
-        "undone_at": None,
-        "undone_by_id": None,
-    }
-    if existing is None:
-        created = db.session.scalars(
-            _insert(CheckIn)
-            .values(session_id=session.id, person_id=row[2], **values)
-            .on_conflict_do_nothing(index_elements=["session_id", "person_id"])
-            .returning(CheckIn)
+def _record_checkin(conn, row, values: dict, by_label: str | None) -> tuple[str, dict, int | None]:
+    """Insert (or revive an undone) check-in: ("ok", checkin, id if inserted). A concurrent scan of the same
+    person that won the race makes this one ("already_checked_in", the first check-in, None)."""
+    for _attempt in range(3):
+        if row.checkin_id is None:
+            created = conn.execute(_ADD_CHECKIN, values).first()
+            if created is not None:
+                checkin = _checkin_json(
+                    created.id, created.checked_in_at, by_label, values["method"], values["override"]
+                )
+                return "ok", checkin, created.id
+        else:
+            revived = conn.execute(_REVIVE, {**values, "key": row.checkin_id})
+            if revived.rowcount == 1:
+                checkin = _checkin_json(
+                    row.checkin_id, values["checked_in_at"], by_label, values["method"], values["override"]
+                )
+                return "ok", checkin, None
+        # Someone else was first: read what is there now (PostgreSQL waited for their commit).
+        row = conn.execute(
+            _READ_CHECKIN, {"session_id": values["session_id"], "person_id": values["person_id"]}
         ).first()
-        if created is not None:
-            return created, _label(by), "ok"
-    else:
-        revived = db.session.execute(
-            update(CheckIn)
-            .where(CheckIn.id == existing.id, CheckIn.undone_at.is_not(None))
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        if revived.rowcount == 1:
-            db.session.refresh(existing)
-            return existing, _label(by), "ok"
-    first, first_by = _existing_checkin(session.id, row[2])
-    if first is not None and first.undone_at is None:
-        return first, first_by, "already_checked_in"
-    # Undone again in between: extremely unlikely; report it as a fresh attempt would.
-    return _record_checkin(session, row, first, by, method, override, checked_in_at, scanned_at)
+        if row is None:
+            row = SimpleNamespace(checkin_id=None)
+        elif row.undone_at is None:
+            checkin = _checkin_json(row.checkin_id, row.checked_in_at, row.by_label, row.method, row.override)
+            return "already_checked_in", checkin, None
+    raise Conflict(_("This check-in changed several times at once; scan again."), code="retry")
 
 
 def undo(checkin: CheckIn, by: User | None, now: datetime | None = None) -> bool:
