@@ -78,9 +78,11 @@ def commit(session) -> None:
     from . import outbox
 
     try:
+        session.flush()
+        queued = outbox.take_ids(session)
         session.commit()
     except Exception:
         session.rollback()
-        outbox.discard(session)
+        session.info.pop("outbox", None)
         raise
-    outbox.deliver(session)
+    outbox.deliver(queued)

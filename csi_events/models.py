@@ -5,6 +5,7 @@ from .auth.models import ApiToken, User
 from .checkin.models import CheckIn, ScanAnswer
 from .directory.models import Lea, School
 from .notifications.models import SentReminder
+from .outbox import OutboxMessage
 from .opportunities.models import LearningOpportunity, OpportunityTopic, Session
 from .people.models import Person
 from .registrations.models import Registration
@@ -17,6 +18,7 @@ __all__ = [
     "Lea",
     "LearningOpportunity",
     "OpportunityTopic",
+    "OutboxMessage",
     "Person",
     "Registration",
     "ScanAnswer",

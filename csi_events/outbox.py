@@ -1,17 +1,50 @@
-"""Side effects that must happen only after a commit succeeds (e-mails, mostly).
+"""Side effects that must happen only after a commit succeeds (e-mails, mostly): a transactional outbox.
 
-Services call enqueue(kind, **payload) while they work; db.commit() delivers the queue once the
-transaction is stored, so a rolled-back request never mails anybody. Features register a handler per kind.
+Services call enqueue(kind, **payload) while they work: that adds an OutboxMessage row to the same
+transaction, so a rolled-back request never mails anybody and a committed one never forgets to.
+db.commit() then hands the new rows to deliver(): in a background thread (OUTBOX_ASYNC, the default
+outside tests), so a slow SMTP server never slows a sign-up or a scan; or inline (tests). Anything a
+crash left unsent is sent by `flask --app app notify outbox` (safe from cron). Features register a
+handler per kind with @handler(kind).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import JSON, Integer, String, or_, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .db import UTCDateTime, utcnow
+from .extensions import db
 
 log = logging.getLogger(__name__)
 
 _HANDLERS: dict[str, Callable[..., None]] = {}
+CLAIM_TIMEOUT = timedelta(minutes=10)  # a claim older than this (a crashed sender) may be taken again
+MAX_ATTEMPTS = 5
+
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+_futures: list[Future] = []
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
 
 
 def handler(kind: str):
@@ -23,25 +56,114 @@ def handler(kind: str):
 
 
 def enqueue(session, kind: str, **payload) -> None:
-    session.info.setdefault("outbox", []).append((kind, payload))
+    message = OutboxMessage(kind=kind, payload=payload)
+    session.add(message)
+    session.info.setdefault("outbox", []).append(message)
 
 
 def discard(session) -> None:
-    session.info.pop("outbox", None)
+    """Drop what this transaction queued (the demo loader: demo people are never mailed)."""
+    for message in session.info.pop("outbox", []):
+        if message in session.new:
+            session.expunge(message)
+        elif message in session:
+            session.delete(message)
 
 
-def deliver(session) -> int:
-    """Run the handlers of everything queued; a failing handler is logged, never raised. Returns how many ran."""
-    items = session.info.pop("outbox", [])
-    delivered = 0
-    for kind, payload in items:
-        func = _HANDLERS.get(kind)
-        if func is None:
-            log.warning("outbox: no handler for %s", kind)
-            continue
+def take_ids(session) -> list[int]:
+    """Ids of the messages queued in this transaction; call after a flush, before the commit."""
+    return [message.id for message in session.info.pop("outbox", [])]
+
+
+def deliver(ids: list[int]) -> None:
+    if not ids:
+        return
+    app = current_app._get_current_object()
+    if not app.config.get("OUTBOX_ASYNC", not app.testing):
+        send_messages(ids)
+        return
+    future = _pool().submit(_send_in_app, app, ids)
+    _futures.append(future)
+    _futures[:] = [f for f in _futures if not f.done()]
+
+
+def wait_idle(timeout: float = 30) -> None:
+    """Block until the background sender has nothing in hand (tests and CLI shutdown)."""
+    for future in list(_futures):
+        future.result(timeout=timeout)
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="outbox")
+        return _executor
+
+
+def _send_in_app(app, ids: list[int]) -> None:
+    with app.app_context():
         try:
-            func(**payload)
-            delivered += 1
-        except Exception:
-            log.exception("outbox: handler for %s failed", kind)
-    return delivered
+            send_messages(ids)
+        finally:
+            db.session.remove()
+
+
+def _claim(message_id: int, now: datetime) -> bool:
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.sent_at.is_(None),
+            or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < now - CLAIM_TIMEOUT),
+        )
+        .values(claimed_at=now, attempts=OutboxMessage.attempts + 1)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def send_messages(ids: list[int]) -> int:
+    """Run the handler of each message this process can claim; a failing handler is logged and the
+    message left for a later retry, never raised. Returns how many were sent."""
+    sent = 0
+    for message_id in ids:
+        now = utcnow()
+        if not _claim(message_id, now):
+            continue  # sent already, or another sender has it
+        message = db.session.get(OutboxMessage, message_id)
+        func = _HANDLERS.get(message.kind)
+        try:
+            if func is None:
+                raise LookupError(f"no handler for {message.kind}")
+            func(**message.payload)
+        except Exception as err:
+            db.session.rollback()
+            log.exception("outbox: handler for %s failed (message %s; left for a retry)", message.kind, message_id)
+            db.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id)
+                .values(claimed_at=None, last_error=f"{type(err).__name__}: {err}"[:500])
+            )
+            db.session.commit()
+            continue
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(sent_at=utcnow()))
+        db.session.commit()
+        sent += 1
+    return sent
+
+
+def pending_ids(older_than: timedelta = timedelta(0)) -> list[int]:
+    """Unsent messages a retry may take: not sent, under MAX_ATTEMPTS, created before now - older_than."""
+    cutoff = utcnow() - older_than
+    return list(
+        db.session.scalars(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.attempts < MAX_ATTEMPTS,
+                OutboxMessage.created_at <= cutoff,
+            )
+            .order_by(OutboxMessage.id)
+        )
+    )

@@ -80,7 +80,8 @@ def _wipe(engine) -> None:
 
 
 @pytest.fixture
-def app(_app):
+def app(_app, tmp_path):
+    _app.config["MAIL_FILE_DIR"] = str(tmp_path / "mail")  # each test its own mailbox
     ctx = _app.app_context()
     ctx.push()
     try:
