@@ -180,3 +180,11 @@ def test_cli_import_is_idempotent_and_refuses_bad_files(app, db, w):
 
     result = runner.invoke(args=["support", "import", str(GOOD), "--as", "nobody@example.org"])
     assert result.exit_code != 0 and "No user" in result.output
+
+
+def test_only_staff_may_import(db, w):
+    from csi_events.errors import Forbidden
+
+    with pytest.raises(Forbidden):
+        import_csv(GOOD.read_bytes(), w.facilitator)
+    assert count(db) == 0

@@ -25,12 +25,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
-from ..errors import ValidationFailed
+from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
 from ..labels import label
 from ..opportunities.models import PILLARS
 from .models import SUPPORT_KINDS, SUPPORT_MODALITIES, SupportActivity
-from .services import Resolved, SupportInput, create_activity, minutes_from, validate
+from .services import Resolved, SupportInput, can_log, create_activity, minutes_from, validate
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
@@ -264,6 +264,8 @@ def read_rows(text: str) -> list[tuple[int, Resolved]]:
 
 def import_csv(raw: bytes, by=None, *, filename: str = "") -> ImportResult:
     """Validate the whole file, then store the rows not imported before. Flushes; the caller commits."""
+    if by is not None and not can_log(by):
+        raise Forbidden(_("Only R-TAC staff log support activities."))
     rows = read_rows(decode(raw))
     keyed = [(import_key(r), r) for _line, r in rows]
     existing = set(

@@ -156,8 +156,8 @@ def _show_errors(form: SupportActivityForm, err: ValidationFailed) -> None:
         if target is None:
             flash("; ".join(messages), "error")
             continue
-        if name == "duration" and target.errors:
-            continue  # the form already said why it could not read the duration
+        if target.errors:
+            continue  # the form already said what is wrong with this field
         target.errors = [*target.errors, *messages]
 
 
