@@ -117,7 +117,11 @@ def roster(caller, query: RosterQuery, session_id: int):
 @route("/checkins", "POST", scope="checkin", body=CheckInBody, response=CheckInAnswer, tags=["check-in"])
 def create_checkin(caller, body: CheckInBody):
     """Check a ticket in; 200 for every answer. The same nonce again returns the first answer."""
-    session = load_session_for(caller, body.session_id)
+    session, allowed = services.session_for_scan(body.session_id, caller.user)
+    if session is None:
+        raise NotFound(_("No session has this id."))
+    if not allowed:
+        raise Forbidden(_("Only staff and the facilitators of this learning opportunity may check people in."))
     result = services.check_in(
         session,
         body.ticket,

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Boolean, Integer, bindparam, delete, func, literal, or_, select, text, update
+from sqlalchemy import Boolean, Integer, bindparam, case, delete, func, or_, select, text, update
 from sqlalchemy.orm import aliased, selectinload
 
 from ..audit.services import record
@@ -93,20 +93,19 @@ _BY_LABEL = func.coalesce(func.nullif(_by.c.display_name, ""), _by.c.email)
 _FIND_ANSWER = select(_answers.c.answer).where(_answers.c.nonce == bindparam("nonce"))
 
 
-def _count_of(*where):
-    return select(func.count()).select_from(_ci).where(*where).scalar_subquery()
-
-
-# One statement answers every question of a scan: the answer already given to this nonce, the ticket's
-# registration and what the answer shows, this person's check-in for the session, and the counts. It always
-# returns one row (the registration columns are NULL for an unknown ticket).
-_ANCHOR = select(literal(1).label("one")).subquery("anchor")
+# The session's check-ins in one pass (an aggregate: always exactly one row, so it anchors the read below).
+_SESSION_COUNTS = (
+    select(
+        func.count().label("checked_in"),
+        func.coalesce(func.sum(case((_ci.c.method == "walk_in", 1), else_=0)), 0).label("walk_ins"),
+    )
+    .where(_ci.c.session_id == bindparam("session_id"), _ci.c.undone_at.is_(None))
+    .subquery("session_counts")
+)
 _READ_TICKET = select(
     _FIND_ANSWER.scalar_subquery().label("replay"),
-    _count_of(_ci.c.session_id == bindparam("session_id"), _ci.c.undone_at.is_(None)).label("checked_in"),
-    _count_of(_ci.c.session_id == bindparam("session_id"), _ci.c.undone_at.is_(None), _ci.c.method == "walk_in").label(
-        "walk_ins"
-    ),
+    _SESSION_COUNTS.c.checked_in,
+    _SESSION_COUNTS.c.walk_ins,
     select(func.count())
     .select_from(_reg)
     .where(_reg.c.opportunity_id == bindparam("opportunity_id"), _reg.c.status == "confirmed")
@@ -129,7 +128,7 @@ _READ_TICKET = select(
     _ci.c.undone_at,
     _BY_LABEL.label("by_label"),
 ).select_from(
-    _ANCHOR.outerjoin(
+    _SESSION_COUNTS.outerjoin(
         _reg.join(_person, _person.c.id == _reg.c.person_id)
         .outerjoin(_lea, _lea.c.id == _person.c.lea_id)
         .outerjoin(_school, _school.c.id == _person.c.school_id)
@@ -204,6 +203,51 @@ _IS_FACILITATOR = select(opportunity_facilitators.c.user_id).where(
     opportunity_facilitators.c.opportunity_id == bindparam("opportunity_id"),
     opportunity_facilitators.c.user_id == bindparam("user_id"),
 )
+
+
+@dataclass(frozen=True)
+class SessionRef:
+    """What a scan needs of a session, read in the same statement as the caller's right to check in."""
+
+    id: int
+    opportunity_id: int
+    starts_at: datetime
+    ends_at: datetime
+    checkin_opens_at: datetime | None
+    checkin_closes_at: datetime | None
+
+    checkin_window = property(Session.checkin_window.fget)  # the model's rule, not a copy of it
+
+
+_sessions = Session.__table__
+_SESSION_FOR_SCAN = select(
+    _sessions.c.id,
+    _sessions.c.opportunity_id,
+    _sessions.c.starts_at,
+    _sessions.c.ends_at,
+    _sessions.c.checkin_opens_at,
+    _sessions.c.checkin_closes_at,
+    select(opportunity_facilitators.c.user_id)
+    .where(
+        opportunity_facilitators.c.opportunity_id == _sessions.c.opportunity_id,
+        opportunity_facilitators.c.user_id == bindparam("user_id"),
+    )
+    .exists()
+    .label("facilitates"),
+).where(_sessions.c.id == bindparam("session_id"))
+
+
+def session_for_scan(session_id: int, user) -> tuple[SessionRef | None, bool]:
+    """(the session or None, may this user check people in for it), in one statement."""
+    row = (
+        _connection()
+        .execute(_SESSION_FOR_SCAN, {"session_id": session_id, "user_id": getattr(user, "id", None)})
+        .first()
+    )
+    if row is None:
+        return None, False
+    allowed = user is not None and getattr(user, "is_authenticated", False) and (user.is_staff or bool(row.facilitates))
+    return SessionRef(*row[:6]), allowed
 
 
 def may_check_in(user, session: Session) -> bool:
