@@ -7,11 +7,18 @@ privacy blueprints, which live in csi_events/auth/admin_views.py and csi_events/
 
 from __future__ import annotations
 
+import logging
 import time
 
-from flask import Flask, current_app, flash, g, request, session
+from flask import Flask, current_app, flash, g, jsonify, render_template, request, session
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user, user_logged_in
+from sqlalchemy.exc import DataError
+
+from .errors import NotFound, error_body
+from .extensions import db
+
+log = logging.getLogger(__name__)
 
 # The Content-Security-Policy: no inline script or style, no plug-ins, no framing, no <base> tricks,
 # forms post only here. A deployment may extend a directive with CSP_EXTRA, e.g. {"img-src": "https://maps.example"}.
@@ -93,6 +100,26 @@ def enforce_session_timeouts() -> None:
         session[SESSION_SEEN_AT] = now
 
 
+MAX_PATH_ID = 2**31 - 1  # the largest id an INTEGER column holds on every backend
+
+
+def refuse_out_of_range_ids() -> None:
+    """An <int:...> URL part beyond any stored id is a 404 before it reaches (and upsets) the database."""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and not isinstance(value, bool) and value > MAX_PATH_ID:
+            raise NotFound(_("Not found."))
+
+
+def handle_data_error(err: DataError):
+    """A value the database refuses (out of range, wrong type) is the caller's mistake, not a server error."""
+    db.session.rollback()
+    log.info("value refused by the database on %s %s: %s", request.method, request.path, type(err.orig).__name__)
+    message = _("A value is out of range or of the wrong kind.")
+    if request.path.startswith("/api/"):
+        return jsonify(error_body("invalid", message)), 422
+    return render_template("errors/error.html", status=422, message=message), 422
+
+
 def set_security_headers(response):
     headers = response.headers
     headers.setdefault("Content-Security-Policy", current_app.extensions["csi_csp"])
@@ -113,6 +140,8 @@ def set_security_headers(response):
 def init_security(app: Flask) -> None:
     app.extensions["csi_csp"] = content_security_policy(app)
     app.before_request(enforce_session_timeouts)
+    app.before_request(refuse_out_of_range_ids)
+    app.register_error_handler(DataError, handle_data_error)
     app.after_request(set_security_headers)
     user_logged_in.connect(stamp_new_login, app)
 

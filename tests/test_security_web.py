@@ -252,3 +252,9 @@ def test_unexpected_error_shows_an_id_that_is_in_the_log_and_no_stack_trace(data
     assert error_id in caplog.text and "secret internal detail" in caplog.text  # the log has the detail
     assert "secret internal detail" not in body and "Traceback" not in body and "RuntimeError" not in body
     assert response.headers["Content-Security-Policy"]
+
+
+def test_ids_beyond_any_integer_column_are_404_not_500(client, db, login):
+    assert client.get("/api/v1/opportunities/99999999999999999999").status_code == 404
+    login(make_user("staff"))
+    assert client.get("/staff/people/9223372036854775808/privacy").status_code == 404
