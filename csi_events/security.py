@@ -12,11 +12,12 @@ import time
 
 from flask import Flask, current_app, flash, g, jsonify, render_template, request, session
 from flask_babel import gettext as _
+from flask_limiter.wrappers import LimitGroup
 from flask_login import current_user, logout_user, user_logged_in
 from sqlalchemy.exc import DataError
 
 from .errors import NotFound, error_body
-from .extensions import db
+from .extensions import db, limiter
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,27 @@ def enforce_session_timeouts() -> None:
         session[SESSION_SEEN_AT] = now
 
 
+# Abuse limits for the public doors that take guesses or flood mail, per client address and endpoint
+# (login, the "send me my link" form, self check-in codes and the API registration carry their own
+# decorators). Override with ABUSE_RATE_LIMITS in the config. Counted in the limiter's shared storage.
+ABUSE_RATE_LIMITS = {
+    "registrations.register": "30 per minute",
+    "registrations.ticket": "60 per minute",
+    "registrations.ticket_qr": "60 per minute",
+    "registrations.ticket_ics": "60 per minute",
+    "registrations.ticket_cancel": "30 per minute",
+    "registrations.manage": "60 per minute",
+    "checkin.here_link": "30 per minute",
+    "attendance.own_certificate": "30 per minute",
+    "attendance.own_transcript": "30 per minute",
+}
+
+
+def abuse_limit() -> str:
+    table = current_app.config.get("ABUSE_RATE_LIMITS") or ABUSE_RATE_LIMITS
+    return table.get(request.endpoint or "", "")
+
+
 MAX_PATH_ID = 2**31 - 1  # the largest id an INTEGER column holds on every backend
 
 
@@ -142,6 +164,12 @@ def init_security(app: Flask) -> None:
     app.before_request(enforce_session_timeouts)
     app.before_request(refuse_out_of_range_ids)
     app.register_error_handler(DataError, handle_data_error)
+    # The limiter is one object for the process: its default limit group is set once, and only names a limit
+    # for the endpoints in the abuse table (an empty string means none).
+    if not limiter.limit_manager._default_limits:
+        limiter.limit_manager.set_default_limits(
+            [LimitGroup(limit_provider=abuse_limit, key_function=limiter._key_func)]
+        )
     app.after_request(set_security_headers)
     user_logged_in.connect(stamp_new_login, app)
 

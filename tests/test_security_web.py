@@ -258,3 +258,35 @@ def test_ids_beyond_any_integer_column_are_404_not_500(client, db, login):
     assert client.get("/api/v1/opportunities/99999999999999999999").status_code == 404
     login(make_user("staff"))
     assert client.get("/staff/people/9223372036854775808/privacy").status_code == 404
+
+
+def test_ticket_lookups_and_registration_pages_are_rate_limited(app, db, database_url, limiter_restored):
+    from tests.factories import make_registration
+
+    reg = make_registration()
+    db.session.commit()
+    limited = _limited_app(database_url, "memory://", f"t-{uuid.uuid4().hex}")
+    limited.config["ABUSE_RATE_LIMITS"] = {
+        "registrations.ticket": "3 per minute",
+        "registrations.register": "2 per minute",
+    }
+    client = limited.test_client()
+    ticket = [client.get(f"/t/{reg.ticket}").status_code for _ in range(4)]
+    guesses = [client.get(f"/t/guess{i}").status_code for i in range(2)]
+    assert ticket[:3] == [200, 200, 200] and ticket[3] == 429 and guesses == [429, 429]
+    url = f"/opportunities/{reg.opportunity_id}/register"
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
+    assert client.get("/privacy").status_code == 200  # pages outside the table are not limited
+
+
+def test_names_with_markup_show_as_text(client, db, login):
+    from tests.factories import make_person, make_registration
+
+    person = make_person(first_name="<script>alert(1)</script>", last_name='"><img src=x onerror=alert(2)>')
+    reg = make_registration(person=person)
+    db.session.commit()
+    login(make_user("staff"))
+    for url in (f"/staff/people/{person.id}", f"/staff/people/{person.id}/privacy", f"/t/{reg.ticket}"):
+        body = client.get(url).get_data(as_text=True)
+        assert "<script>alert(1)" not in body and "<img src=x" not in body, url
+        assert "&lt;script&gt;" in body, url
