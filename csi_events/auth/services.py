@@ -10,6 +10,7 @@ from datetime import datetime
 import pyotp
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ..audit.services import record
 from ..db import utcnow
@@ -103,7 +104,10 @@ def create_api_token(
 
 
 def find_api_token(token: str) -> ApiToken | None:
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    # The user in the same query: every API call reads both (one statement less per call).
+    row = db.session.scalar(
+        select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == hash_token(token))
+    )
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     if row.expires_at is not None and row.expires_at <= utcnow():
