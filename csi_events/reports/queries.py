@@ -26,7 +26,22 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, Select, String, and_, case, cast, distinct, func, literal, null, or_, select, union_all
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy import Numeric as SANumeric
 from sqlalchemy.orm import aliased
 
@@ -190,7 +205,9 @@ def grain_ctes(f: ReportFilters, scope: Scope):
             func.count().label("n"),
             scope=scope,
         )
-        .group_by(EffPerson.id, Opp.id, month, EffPerson.lea_id, EffPerson.school_id)
+        # GROUP BY the output name: repeating the CASE would repeat its bound parameters, and the database
+        # would then evaluate it twice per row without seeing that the two are one expression.
+        .group_by(EffPerson.id, Opp.id, literal_column("month"), EffPerson.lea_id, EffPerson.school_id)
         .cte("grain")
     )
     carried = (grain.c.lea_id, grain.c.school_id, grain.c.subregion, grain.c.kind, grain.c.modality)
