@@ -14,7 +14,7 @@ from csi_events.auth.models import TOKEN_SCOPES
 from csi_events.auth.services import create_api_token
 from tests.factories import make_lea, make_opportunity, make_person, make_registration, make_school, make_user
 
-MAX_EXAMPLES = 12
+MAX_EXAMPLES = 10
 
 
 @pytest.fixture
