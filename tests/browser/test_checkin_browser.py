@@ -60,7 +60,9 @@ def test_keyboard_wedge_scan_checks_in(launch, live_server, door, db):
     assert page.inner_text("#count-checked-in") == "1"
     rows = _checkins(db, door["session_id"])
     assert len(rows) == 1 and rows[0].method == "qr"
-    # The same ticket again: amber, already checked in, with the first time and who.
+    # The same ticket again (after the page's CSRF token went stale: it fetches a fresh one and retries):
+    # amber, already checked in, with the first time and who.
+    page.evaluate("() => { document.querySelector('meta[name=csrf-token]').content = 'stale'; }")
     page.keyboard.type(door["ticket"])
     page.keyboard.press("Enter")
     page.wait_for_selector("#answer[data-status='already_checked_in']")
@@ -130,4 +132,29 @@ def test_offline_scan_is_queued_survives_reload_and_syncs_once(launch, live_serv
     rows = _checkins(db, door["session_id"])
     assert len(rows) == 1
     assert rows[0].method == "offline" and rows[0].scanned_at is not None
+    context.close()
+
+
+def test_search_undo_and_walk_in(launch, live_server, door, db):
+    context, page = _open_page(launch(), live_server, door)
+    page.fill("#search-input", "lopez")
+    page.click("#search-results button:has-text('Check in')")
+    page.wait_for_selector("#answer[data-status='ok']")
+    rows = _checkins(db, door["session_id"])
+    assert len(rows) == 1 and rows[0].method == "search"
+    page.click("#answer button:has-text('Undo')")
+    page.wait_for_selector("#answer[data-status='undone']")
+    assert page.inner_text("#count-checked-in") == "0"
+    assert _checkins(db, door["session_id"])[0].undone_at is not None
+
+    page.fill("#walkin-first", "Ravi")
+    page.fill("#walkin-last", "Shah")
+    page.fill("#walkin-email", "ravi.shah@example.org")
+    page.select_option("#walkin-role", "community_partner")
+    page.click("#walkin-form button[type=submit]")
+    page.wait_for_selector("#answer[data-status='ok']")
+    assert "Ravi Shah" in page.inner_text("#answer")
+    assert page.inner_text("#count-walk-ins") == "1"
+    walk_in = [r for r in _checkins(db, door["session_id"]) if r.method == "walk_in"]
+    assert len(walk_in) == 1 and walk_in[0].registration.source == "walk_in"
     context.close()
