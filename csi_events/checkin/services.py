@@ -1,10 +1,13 @@
 """Check-in rules: one service decides every check-in (scanner, search, walk-ins, API, offline sync, imports).
 
-Services flush; callers commit. The hot path (check_in) reads first and writes last, in few statements:
-nonce lookup, registration lookup, existing check-in; then (only when a nonce is given) a claim of the
-nonce, the check-in insert, the counts and the stored answer. Races are settled by the database itself:
-`INSERT ... ON CONFLICT DO NOTHING` on the unique (session, person) and on the unique nonce, on
-PostgreSQL and SQLite alike (PostgreSQL waits for a concurrent inserter of the same key to finish).
+Services flush; callers commit. The scan path (check_in) is one read and at most two inserts: a single
+statement returns the answer already given to the nonce, the ticket's registration with what the answer shows,
+this person's check-in for the session and the counts; then the check-in is inserted and the answer is stored
+under its nonce. Races are settled by the database itself, with no explicit lock:
+`INSERT ... ON CONFLICT DO NOTHING` on the unique (session, person) and on the unique nonce, on PostgreSQL and
+SQLite alike (PostgreSQL waits for a concurrent inserter of the same key to finish). When another request holds
+the nonce, what this one wrote is taken back and that request's answer is returned. The statements are Core,
+built once, run on the ORM session's connection (same transaction).
 """
 
 from __future__ import annotations
