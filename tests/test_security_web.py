@@ -290,3 +290,33 @@ def test_names_with_markup_show_as_text(client, db, login):
         body = client.get(url).get_data(as_text=True)
         assert "<script>alert(1)" not in body and "<img src=x" not in body, url
         assert "&lt;script&gt;" in body, url
+
+
+# --- CSRF -----------------------------------------------------------------------------------------------------
+
+
+def test_every_state_changing_page_refuses_a_post_without_csrf_token(database_url, limiter_restored):
+    protected = _plain_app(database_url, WTF_CSRF_ENABLED=True)
+    client = protected.test_client()
+    checked = 0
+    for rule in protected.url_map.iter_rules():
+        unsafe = rule.methods & {"POST", "PUT", "PATCH", "DELETE"}
+        if rule.rule.startswith("/api/") or not unsafe:
+            continue
+        url = re.sub(r"<int:[^>]+>", "1", re.sub(r"<(?!int:)[^>]+>", "x", rule.rule))
+        for method in unsafe:
+            response = client.open(url, method=method, data={"anything": "1"})
+            assert response.status_code == 400, f"{method} {rule.rule}: {response.status_code}"
+            checked += 1
+    assert checked > 10
+
+
+def test_api_call_from_a_browser_session_needs_the_csrf_header(app, db, database_url, limiter_restored):
+    staff = make_user("staff")
+    db.session.commit()
+    protected = _plain_app(database_url, WTF_CSRF_ENABLED=True)
+    client = protected.test_client()
+    with client.session_transaction() as s:
+        s["_user_id"] = staff.get_id()
+    response = client.post("/api/v1/checkins", json={"session_id": 1, "ticket": "x", "nonce": "n"})
+    assert response.status_code == 403 and "CSRF" in response.get_json()["error"]["message"]
