@@ -320,3 +320,9 @@ def test_api_call_from_a_browser_session_needs_the_csrf_header(app, db, database
         s["_user_id"] = staff.get_id()
     response = client.post("/api/v1/checkins", json={"session_id": 1, "ticket": "x", "nonce": "n"})
     assert response.status_code == 403 and "CSRF" in response.get_json()["error"]["message"]
+
+
+def test_every_abuse_limited_endpoint_exists(app):
+    from csi_events.security import ABUSE_RATE_LIMITS
+
+    assert sorted(set(ABUSE_RATE_LIMITS) - set(app.view_functions)) == []
