@@ -46,6 +46,7 @@ def not_a_server_error(ctx, response, case):
     max_examples=MAX_EXAMPLES,
     deadline=None,
     derandomize=True,
+    database=None,  # nothing written to the work tree
     suppress_health_check=list(HealthCheck),
 )
 def test_api_survives_fuzzing_and_keeps_its_schema(case, bearer):
