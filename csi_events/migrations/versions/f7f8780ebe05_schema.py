@@ -1,8 +1,8 @@
-"""initial schema
+"""schema
 
-Revision ID: c031c5db95fd
+Revision ID: f7f8780ebe05
 Revises: 
-Create Date: 2026-11-28 09:33:46.703669
+Create Date: 2026-11-28 10:48:03.835392
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import csi_events.db
 
 
 # revision identifiers, used by Alembic.
-revision = 'c031c5db95fd'
+revision = 'f7f8780ebe05'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -38,6 +38,31 @@ def upgrade():
     )
     with op.batch_alter_table('leas', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_leas_name'), ['name'], unique=False)
+
+    op.create_table('outbox_messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=60), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('created_at', csi_events.db.UTCDateTime(), nullable=False),
+    sa.Column('claimed_at', csi_events.db.UTCDateTime(), nullable=True),
+    sa.Column('sent_at', csi_events.db.UTCDateTime(), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.String(length=500), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_messages'))
+    )
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_messages_sent_at'), ['sent_at'], unique=False)
+
+    op.create_table('used_links',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('purpose', sa.String(length=20), nullable=False),
+    sa.Column('link_id', sa.String(length=64), nullable=False),
+    sa.Column('used_at', csi_events.db.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_used_links')),
+    sa.UniqueConstraint('purpose', 'link_id', name=op.f('uq_used_links_purpose_link_id'))
+    )
+    with op.batch_alter_table('used_links', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_used_links_used_at'), ['used_at'], unique=False)
 
     op.create_table('schools',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -95,6 +120,7 @@ def upgrade():
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('session_token', sa.String(length=64), nullable=False),
     sa.Column('totp_secret', sa.String(length=64), nullable=True),
+    sa.Column('totp_last_step', sa.Integer(), nullable=True),
     sa.Column('created_at', csi_events.db.UTCDateTime(), nullable=False),
     sa.Column('last_login_at', csi_events.db.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_users_person_id_people')),
@@ -289,6 +315,7 @@ def upgrade():
     sa.UniqueConstraint('session_id', 'person_id', name=op.f('uq_checkins_session_id_person_id'))
     )
     with op.batch_alter_table('checkins', schema=None) as batch_op:
+        batch_op.create_index('ix_checkins_active_session_person', ['session_id', 'person_id'], unique=False, sqlite_where=sa.text('undone_at IS NULL'), postgresql_where=sa.text('undone_at IS NULL'))
         batch_op.create_index(batch_op.f('ix_checkins_person_id'), ['person_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_checkins_registration_id'), ['registration_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_checkins_session_id'), ['session_id'], unique=False)
@@ -328,6 +355,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_checkins_session_id'))
         batch_op.drop_index(batch_op.f('ix_checkins_registration_id'))
         batch_op.drop_index(batch_op.f('ix_checkins_person_id'))
+        batch_op.drop_index('ix_checkins_active_session_person', sqlite_where=sa.text('undone_at IS NULL'), postgresql_where=sa.text('undone_at IS NULL'))
 
     op.drop_table('checkins')
     op.drop_table('support_activity_staff')
@@ -383,6 +411,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_schools_lea_id'))
 
     op.drop_table('schools')
+    with op.batch_alter_table('used_links', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_used_links_used_at'))
+
+    op.drop_table('used_links')
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_messages_sent_at'))
+
+    op.drop_table('outbox_messages')
     with op.batch_alter_table('leas', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_leas_name'))
 
