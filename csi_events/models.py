@@ -5,8 +5,8 @@ from .auth.models import ApiToken, User
 from .checkin.models import CheckIn, ScanAnswer
 from .directory.models import Lea, School
 from .notifications.models import SentReminder
-from .outbox import OutboxMessage
 from .opportunities.models import LearningOpportunity, OpportunityTopic, Session
+from .outbox import OutboxMessage
 from .people.models import Person
 from .registrations.models import Registration
 from .support.models import SupportActivity
