@@ -6,6 +6,7 @@ database, created on first use); without it each worker uses its own SQLite file
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import pytest
@@ -77,6 +78,20 @@ def _wipe(engine) -> None:
         else:
             for table in tables:
                 conn.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _limiter_state_restored():
+    """Flask-Limiter is one object per process and every create_app() re-initialises it: a test that
+    builds its own app (limits on, another storage) must not leave limits on for the tests after it."""
+    from csi_events.extensions import limiter
+
+    saved = dict(limiter.__dict__)
+    yield
+    limiter.__dict__.clear()
+    limiter.__dict__.update(saved)
+    with contextlib.suppress(Exception):  # a storage that cannot reset has nothing stored
+        limiter.reset()
 
 
 @pytest.fixture
