@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import Flask
 from flask_babel import format_date, format_datetime, format_time
 
 from .directory.subregions import SUBREGIONS, subregion_label
 from .labels import label
+from .localtime import to_local
 
-
-def local(value: datetime) -> datetime:
-    return value.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
+local = to_local
 
 
 def register_template_helpers(app: Flask) -> None:

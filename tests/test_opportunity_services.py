@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -14,8 +15,10 @@ from csi_events.db import utcnow
 from csi_events.errors import Conflict, ValidationFailed
 from csi_events.opportunities import services
 from csi_events.opportunities.models import LearningOpportunity, Session
-from csi_events.opportunities.services import LOCAL_TZ, OpportunityInput, SessionInput
+from csi_events.opportunities.services import OpportunityInput, SessionInput
 from tests.factories import make_opportunity, make_person, make_registration, make_user
+
+LOCAL_TZ = ZoneInfo("America/Los_Angeles")
 
 
 def future(days: int = 10, hour: int = 9) -> datetime:

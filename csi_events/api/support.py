@@ -11,9 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
@@ -23,6 +21,7 @@ from ..db import commit
 from ..directory.models import Lea
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..localtime import to_local
 from ..people.models import normalize_email
 from ..support.models import SUPPORT_KINDS, SUPPORT_MODALITIES, SupportActivity
 from ..support.queries import SupportFilters, activities_stmt, figures_for
@@ -158,7 +157,7 @@ class SupportActivityIn(BaseModel):
 
 
 def _local(value: datetime) -> datetime:
-    return value.astimezone(ZoneInfo(current_app.config.get("DISPLAY_TIMEZONE", "America/Los_Angeles")))
+    return to_local(value)
 
 
 def activity_out(a: SupportActivity) -> dict:

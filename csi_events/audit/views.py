@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from sqlalchemy import func, select
 
 from ..auth.access import staff_required
 from ..auth.models import User
 from ..extensions import db
+from ..localtime import local_to_utc
 from .models import AuditEvent
 
 bp = Blueprint("audit", __name__)
@@ -24,8 +24,7 @@ def _local_day_start(value: str | None) -> datetime | None:
         day = date.fromisoformat((value or "").strip())
     except ValueError:
         return None
-    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
-    return datetime.combine(day, time.min, tzinfo=zone).astimezone(ZoneInfo("UTC"))
+    return local_to_utc(day)
 
 
 def _page_number(value: str | None) -> int:

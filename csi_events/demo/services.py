@@ -12,7 +12,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -23,12 +22,12 @@ from ..checkin.services import check_in
 from ..db import utcnow
 from ..directory.models import Lea, School
 from ..extensions import db
+from ..localtime import local_to_utc, to_local
 from ..opportunities import services as opportunities
 from ..opportunities.models import LearningOpportunity
 from ..registrations.services import RegistrationInput, cancel, register
 from . import data
 
-LOCAL_TZ = ZoneInfo("America/Los_Angeles")
 ATTENDANCE_RATE = 0.8
 
 
@@ -47,7 +46,7 @@ def has_users() -> bool:
 
 
 def _at_local(day: date, hour: int, minute: int) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=LOCAL_TZ).astimezone(ZoneInfo("UTC"))
+    return local_to_utc(day, time(hour, minute))
 
 
 def load_directory(schools: list[data.DemoSchool], report: DemoReport) -> dict[str, Lea]:
@@ -113,7 +112,7 @@ def load_opportunities(
     rng: random.Random, report: DemoReport, staff: User, facilitators: list[User], people: list[data.DemoPerson]
 ) -> None:
     now = utcnow()
-    today = now.astimezone(LOCAL_TZ).date()
+    today = to_local(now).date()
     for item in data.OPPORTUNITIES:
         sessions = _sessions(item, today)
         first_start = sessions[0].starts_at

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import make_msgid
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 from flask import current_app, render_template
@@ -23,6 +22,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from .. import links
+from ..localtime import local_zone
 from ..opportunities.calendar import opportunity_ics
 from ..opportunities.models import LearningOpportunity, Session
 from ..people.models import Person
@@ -86,7 +86,7 @@ def opportunity_url(opportunity: LearningOpportunity) -> str:
 
 def session_when(session: Session) -> str:
     """ "Tuesday, December 1, 2026, 9:00 AM – 11:00 AM PST" in the display time zone and current locale."""
-    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+    zone = local_zone()
     locale = get_locale()
     start = session.starts_at.astimezone(zone)
     end = session.ends_at.astimezone(zone)

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -23,9 +22,9 @@ from ..auth.models import USER_ROLES, User
 from ..db import lock_row_for_update
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
+from ..localtime import as_aware, local_to_utc, to_local  # noqa: F401  (callers use services.<name>)
 from .models import MODALITIES, OPPORTUNITY_KINDS, LearningOpportunity, OpportunityTopic, Session
 
-LOCAL_TZ = ZoneInfo("America/Los_Angeles")
 FACILITATOR_ROLES = USER_ROLES  # facilitator, staff, admin may all run a session
 MAX_SESSIONS = 100
 MAX_TOPICS = 20
@@ -62,31 +61,6 @@ class OpportunityInput:
     registration_opens_at: datetime | None = None
     registration_closes_at: datetime | None = None
     facilitators: list[int | str] = field(default_factory=list)  # user ids or e-mails
-
-
-# --- times -------------------------------------------------------------------------------------
-
-
-def local_to_utc(day: date, moment: time) -> datetime:
-    """A wall-clock date and time in Los Angeles as an aware UTC datetime.
-
-    Raises ValueError for a time skipped by the spring-forward change (it does not exist)."""
-    local = datetime.combine(day, moment.replace(tzinfo=None)).replace(tzinfo=LOCAL_TZ)
-    back = local.astimezone(UTC).astimezone(LOCAL_TZ)
-    if back.replace(tzinfo=None) != local.replace(tzinfo=None):
-        raise ValueError("nonexistent local time")
-    return local.astimezone(UTC)
-
-
-def as_aware(value: datetime) -> datetime:
-    """Offset-aware values are kept; naive ones are read as America/Los_Angeles."""
-    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
-        value = value.replace(tzinfo=LOCAL_TZ)
-    return value.astimezone(UTC)
-
-
-def to_local(value: datetime | None) -> datetime | None:
-    return None if value is None else value.astimezone(LOCAL_TZ)
 
 
 # --- validation ----------------------------------------------------------------------------------

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from .. import localtime
 from ..audit.services import record
 from ..auth.models import User
 from ..directory.models import Lea, School
@@ -73,8 +72,7 @@ class Resolved:
 # --- small parsers shared by the form, the API and the import -------------------------------------------
 
 
-def local_today() -> date:
-    return datetime.now(ZoneInfo(current_app.config.get("DISPLAY_TIMEZONE", "America/Los_Angeles"))).date()
+local_today = localtime.local_today
 
 
 def latest_allowed_date(today: date | None = None) -> date:
