@@ -9,7 +9,7 @@ from flask import current_app, request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 from sqlalchemy import case, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.services import record
 from ..auth.services import find_api_token
@@ -110,7 +110,10 @@ def _trusted_writer() -> bool:
 )
 @limiter.shared_limit(registration_limit, scope="registration", exempt_when=_trusted_writer)
 def create_registration(caller: Caller, body: RegistrationBody, opportunity_id: int):
-    opportunity = db.session.get(LearningOpportunity, opportunity_id)
+    # With its sessions in the same query: the registration window check reads them.
+    opportunity = db.session.get(
+        LearningOpportunity, opportunity_id, options=[joinedload(LearningOpportunity.sessions)]
+    )
     if opportunity is None:
         raise NotFound(_("There is no such learning opportunity."))
     writer = caller.has("write")
