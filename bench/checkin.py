@@ -18,9 +18,9 @@ Run from the project root:
 PostgreSQL: BENCH_POSTGRES_URL (default: the local server, database test_bench_checkin, dropped and created
 anew). Exit status 1 when a check fails.
 
-Gunicorn settings (the production settings of this project on a 2-core machine, as in
-bench/registration_rush.py): gthread workers, --workers 3 --threads 4 --keep-alive 5 --timeout 30, `app:app`.
-The client runs on the same machine and competes for the same cores.
+Gunicorn settings: gunicorn.conf.py at the project root, the production settings (GUNICORN_CMD_ARGS overrides
+them, e.g. GUNICORN_CMD_ARGS="--workers 5 --threads 2" to compare). The client runs on the same machine and
+competes for the same cores.
 """
 
 from __future__ import annotations
@@ -47,18 +47,21 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test_bench_checkin"
-GUNICORN_ARGS = [
-    "--worker-class",
-    "gthread",
-    "--workers",
-    "3",
-    "--threads",
-    "4",
-    "--keep-alive",
-    "5",
-    "--timeout",
-    "30",
-]
+# The production settings: gunicorn.conf.py at the project root (read explicitly, so that the bench and
+# production cannot drift apart). GUNICORN_CMD_ARGS in the environment overrides them for experiments.
+GUNICORN_CONFIG = ROOT / "gunicorn.conf.py"
+
+
+def gunicorn_settings() -> str:
+    import runpy
+
+    conf = runpy.run_path(str(GUNICORN_CONFIG))
+    described = (
+        f"`{conf['worker_class']}` workers: {conf['workers']} processes x {conf['threads']} threads, "
+        f"keep-alive {conf['keepalive']} s"
+    )
+    extra = os.environ.get("GUNICORN_CMD_ARGS")
+    return described + (f", overridden by `{extra}`" if extra else "")
 
 
 def free_port() -> int:
@@ -163,7 +166,7 @@ def server_env(database_url: str, workdir: Path) -> dict:
 def start_gunicorn(port: int, env: dict, workdir: Path) -> subprocess.Popen:
     log = open(workdir / "gunicorn.log", "wb")  # noqa: SIM115 (closed with the process)
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", *GUNICORN_ARGS, "app:app"],
+        [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONFIG), "--bind", f"127.0.0.1:{port}", "app:app"],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -327,6 +330,7 @@ def run(kind: str, args) -> dict:
                 )
         return {
             "database": kind,
+            "gunicorn": gunicorn_settings(),
             "tickets": args.tickets,
             "scanners": args.scanners,
             "phases": [ceiling, redeem, rescan],
@@ -344,7 +348,8 @@ def markdown(reports: list[dict]) -> str:
         f"`bench/checkin.py`: {reports[0]['scanners']} concurrent scanners redeem {reports[0]['tickets']:,} tickets through "
         "`POST /api/v1/checkins` (bearer token, scope `checkin`, a new nonce per scan, the QR's URL as the ticket), then "
         "rescan them all (every answer `already_checked_in`). Ceiling: the same load on `GET /healthz` (framework + "
-        "`SELECT 1`) of the same server. Gunicorn " + " ".join(GUNICORN_ARGS) + f" on loopback; client on the same "
+        "`SELECT 1`) of the same server. Gunicorn with gunicorn.conf.py (" + gunicorn_settings() + ") on loopback; "
+        f"client on the same "
         f"machine ({os.cpu_count()} cores, Python {platform.python_version()}), which was busy with other work during the run.",
         "",
         "| database | phase | requests/s | p50 ms | p95 ms | p99 ms | ratio to ceiling | errors |",

@@ -85,7 +85,7 @@ def load_session_for(caller, session_id: int) -> Session:
     session = db.session.get(Session, session_id)
     if session is None:
         raise NotFound(_("No session has this id."))
-    if not services.may_check_in(caller.user, session):
+    if not services.may_check_in(caller.actor, session):
         raise Forbidden(_("Only staff and the facilitators of this learning opportunity may check people in."))
     return session
 
@@ -117,7 +117,7 @@ def roster(caller, query: RosterQuery, session_id: int):
 @route("/checkins", "POST", scope="checkin", body=CheckInBody, response=CheckInAnswer, tags=["check-in"])
 def create_checkin(caller, body: CheckInBody):
     """Check a ticket in; 200 for every answer. The same nonce again returns the first answer."""
-    session, allowed = services.session_for_scan(body.session_id, caller.user)
+    session, allowed = services.session_for_scan(body.session_id, caller.actor)
     if session is None:
         raise NotFound(_("No session has this id."))
     if not allowed:
@@ -126,7 +126,7 @@ def create_checkin(caller, body: CheckInBody):
         session,
         body.ticket,
         body.nonce,
-        caller.user,
+        caller.actor,
         method=body.method,
         override=body.override,
         scanned_at=body.scanned_at,
@@ -142,7 +142,7 @@ def undo_checkin(caller, checkin_id: int):
     if checkin is None:
         raise NotFound(_("No check-in has this id."))
     session = load_session_for(caller, checkin.session_id)
-    services.undo(checkin, caller.user)
+    services.undo(checkin, caller.actor)
     counts = services.session_counts(session)
     commit(db.session)
     return {"status": "undone", "counts": counts}
@@ -152,7 +152,7 @@ def undo_checkin(caller, checkin_id: int):
 def create_walk_in(caller, body: WalkInBody, session_id: int):
     """Register a walk-in (new person if needed) and check them in, in one step."""
     session = load_session_for(caller, session_id)
-    outcome = services.walk_in(session, RegistrationInput(**body.model_dump()), caller.user)
+    outcome = services.walk_in(session, RegistrationInput(**body.model_dump()), caller.actor)
     registration = outcome.registration
     answer = dict(outcome.result.answer)
     answer["registration"] = {
