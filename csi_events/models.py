@@ -9,6 +9,7 @@ from .opportunities.models import LearningOpportunity, OpportunityTopic, Session
 from .outbox import OutboxMessage
 from .people.models import Person
 from .registrations.models import Registration
+from .reports.models import ReportDataVersion
 from .support.models import SupportActivity
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "OutboxMessage",
     "Person",
     "Registration",
+    "ReportDataVersion",
     "ScanAnswer",
     "School",
     "SentReminder",

@@ -36,7 +36,6 @@ from sqlalchemy import (
     distinct,
     func,
     literal,
-    literal_column,
     null,
     or_,
     select,
@@ -185,87 +184,137 @@ class Summary:
 
 
 def grain_ctes(f: ReportFilters, scope: Scope):
-    """Two common table expressions every attendance figure is read from:
-    grain: one row per (person, opportunity, local month) with its number of attendances n;
-    pairs: one row per (person, opportunity) = one attendee, with n.
-    A person's LEA and school, and the opportunity's subregion, kind and modality ride along (they depend on
-    the person or the opportunity only), so the splits read them without joining again."""
+    """The common table expressions every attendance figure is read from, built so that the database does
+    the per-row work once and the rest on ever smaller sets:
+    ranged: the sessions in the range of counted opportunities (a few thousand rows), each with its local
+      month: the month CASE runs once per session, not once per check-in;
+    grain: one row per (person, opportunity, month) with its number of attendances n: check-ins (not
+      undone) joined to `ranged` only; people are joined at this level only to follow merges or to apply
+      an LEA/school filter;
+    pairs: one row per (person, opportunity) = one attendee, with n;
+    persons: one row per person = one unique individual, with the person's LEA and school.
+    Distinct counts of a split are then plain GROUP BYs of these pre-deduplicated rows."""
     month = month_expression(f)
-    grain = (
-        attendance_select(
-            f,
-            EffPerson.id.label("person"),
+    ranged = (
+        select(
+            Session.id.label("sid"),
             Opp.id.label("opp"),
             month.label("month"),
-            EffPerson.lea_id.label("lea_id"),
-            EffPerson.school_id.label("school_id"),
-            Opp.subregion.label("subregion"),
-            Opp.kind.label("kind"),
-            Opp.modality.label("modality"),
-            func.count().label("n"),
-            scope=scope,
         )
-        # GROUP BY the output name: repeating the CASE would repeat its bound parameters, and the database
-        # would then evaluate it twice per row without seeing that the two are one expression.
-        .group_by(EffPerson.id, Opp.id, literal_column("month"), EffPerson.lea_id, EffPerson.school_id)
+        .select_from(Session)
+        .join(Opp, Opp.id == Session.opportunity_id)
+        .where(*_session_conditions(f), *_opportunity_conditions(f))
+        .cte("ranged")
+    )
+    stmt = select().select_from(CheckIn).join(ranged, ranged.c.sid == CheckIn.session_id)
+    if scope.follow_merges:
+        stmt = stmt.join(RowPerson, RowPerson.id == CheckIn.person_id)
+        person = PERSON_KEY
+    else:
+        person = CheckIn.person_id
+    if scope.active:
+        stmt = stmt.join(EffPerson, EffPerson.id == person)
+        if scope.lea is not None:
+            stmt = stmt.where(EffPerson.lea_id == scope.lea.id)
+        if scope.school is not None:
+            stmt = stmt.where(EffPerson.school_id == scope.school.id)
+    grain = (
+        stmt.add_columns(person.label("person"), ranged.c.opp, ranged.c.month, func.count().label("n"))
+        .where(CheckIn.undone_at.is_(None))
+        .group_by(person, ranged.c.opp, ranged.c.month)
         .cte("grain")
     )
-    carried = (grain.c.lea_id, grain.c.school_id, grain.c.subregion, grain.c.kind, grain.c.modality)
     pairs = (
-        select(grain.c.person, grain.c.opp, *carried, func.sum(grain.c.n).label("n"))
-        .group_by(grain.c.person, grain.c.opp, *carried)
+        select(grain.c.person, grain.c.opp, func.sum(grain.c.n).label("n"))
+        .group_by(grain.c.person, grain.c.opp)
         .cte("pairs")
     )
-    return grain, pairs
+    per_person = select(pairs.c.person).group_by(pairs.c.person).subquery("per_person")
+    persons = (
+        select(Person.id.label("person"), Person.lea_id, Person.school_id)
+        .join(per_person, per_person.c.person == Person.id)
+        .cte("persons")
+    )
+    return grain, pairs, persons
 
 
 _NULL_S = cast(null(), String)
 _NULL_I = cast(null(), Integer)
 
 
-def _branch(name: str, source, key_s=None, key_i=None, joins=(), with_places: bool = False) -> Select:
-    """One UNION ALL branch: (split, key_s, key_i, attendances, attendees, unique individuals, leas, schools).
-    Over `pairs` a row is an attendee; over `grain` a row is an attendee within one month."""
-    stmt = select(
+def _split_branch(name: str, rows, key_is_str: bool) -> Select:
+    """One UNION ALL branch of a split: (split, key_s, key_i, attendances, attendees, unique individuals,
+    leas, schools). `rows` is a subquery of (key, person, n) with one row per (key, attendee). Two plain
+    aggregations instead of a sort per COUNT(DISTINCT): first one row per (key, person) carrying its
+    attendances and attendees, then per key: the sums, and the number of those rows = unique individuals."""
+    per_person = (
+        select(rows.c.key, func.sum(rows.c.n).label("n"), func.count().label("attendees"))
+        .group_by(rows.c.key, rows.c.person)
+        .subquery(f"{name}_p")
+    )
+    key = per_person.c.key
+    return select(
         literal(name).label("split"),
-        key_s if key_s is not None else _NULL_S,
-        key_i if key_i is not None else _NULL_I,
-        func.coalesce(func.sum(source.c.n), 0),
+        key if key_is_str else _NULL_S,
+        _NULL_I if key_is_str else key,
+        func.sum(per_person.c.n),
+        func.sum(per_person.c.attendees),
         func.count(),
-        func.count(distinct(source.c.person)),
-        func.count(distinct(source.c.lea_id)) if with_places else _NULL_I,
-        func.count(distinct(source.c.school_id)) if with_places else _NULL_I,
-    ).select_from(source)
+        _NULL_I,
+        _NULL_I,
+    ).group_by(key)
+
+
+def _keyed(source, key, joins=()) -> Select:
+    stmt = select(key.label("key"), source.c.person, source.c.n).select_from(source)
     for target, on in joins:
         stmt = stmt.join(target, on)
-    keys = [k for k in (key_s, key_i) if k is not None]
-    return stmt.group_by(*keys) if keys else stmt
+    return stmt
 
 
 def figures_select(f: ReportFilters, scope: Scope, splits: tuple[str, ...] = ()) -> Select:
     """ONE statement: the headline attendance figures, then a block of rows per split."""
-    grain, pairs = grain_ctes(f, scope)
-    branches = [_branch("total", pairs, with_places=True)]
+    grain, pairs, persons = grain_ctes(f, scope)
+    totals = select(func.coalesce(func.sum(pairs.c.n), 0).label("n"), func.count().label("attendees")).subquery(
+        "totals"
+    )
+    places = select(
+        func.count().label("unique"),
+        func.count(distinct(persons.c.lea_id)).label("leas"),
+        func.count(distinct(persons.c.school_id)).label("schools"),
+    ).subquery("places")
+    branches = [
+        select(
+            literal("total").label("split"),
+            _NULL_S,
+            _NULL_I,
+            totals.c.n,
+            totals.c.attendees,
+            places.c.unique,
+            places.c.leas,
+            places.c.schools,
+        ).select_from(totals.join(places, literal(True)))
+    ]
+    opp_join = ((Opp, Opp.id == pairs.c.opp),)
     for by in splits:
         if by == "month":
-            branches.append(_branch(by, grain, key_s=grain.c.month))
-        elif by == "subregion":
-            branches.append(_branch(by, pairs, key_i=pairs.c.subregion))
-        elif by in ("kind", "modality"):
-            branches.append(_branch(by, pairs, key_s=pairs.c[by]))
+            rows = _keyed(grain, grain.c.month)
+        elif by in ("subregion", "kind", "modality"):
+            rows = _keyed(pairs, getattr(Opp, by), opp_join)
         elif by == "topic":
             t = OpportunityTopic
-            branches.append(_branch(by, pairs, key_s=t.topic, joins=((t, t.opportunity_id == pairs.c.opp),)))
-        elif by == "lea":
-            branches.append(_branch(by, pairs, key_i=pairs.c.lea_id))
-        elif by == "school":
-            branches.append(_branch(by, pairs, key_i=pairs.c.school_id))
+            rows = _keyed(pairs, t.topic, ((t, t.opportunity_id == pairs.c.opp),))
+        elif by in ("lea", "school"):
+            column = persons.c.lea_id if by == "lea" else persons.c.school_id
+            rows = _keyed(pairs, column, ((persons, persons.c.person == pairs.c.person),))
         elif by == "person":
-            branches.append(_branch(by, pairs, key_i=pairs.c.person))
+            rows = _keyed(pairs, pairs.c.person)
         elif by == "opportunity":
-            branches.append(_branch(by, pairs, key_i=pairs.c.opp))
+            rows = _keyed(pairs, pairs.c.opp)
         else:
             raise ValueError(by)
+        key_is_str = by in ("month", "kind", "modality", "topic")
+        branches.append(_split_branch(by, rows.subquery(f"{by}_rows"), key_is_str))
     return union_all(*branches)
 
 
@@ -288,7 +337,23 @@ def offering_figures_select(f: ReportFilters, scope: Scope) -> Select:
 
 def figures(f: ReportFilters, splits: tuple[str, ...] = ()) -> tuple[Summary, dict[str, list[dict]]]:
     """The headline figures and the asked splits: rows {"key", "attendances", "attendees",
-    "unique_individuals"} in key order; for month every month of the range (zeros included)."""
+    "unique_individuals"} in key order; for month every month of the range (zeros included).
+    Served from the cache of reports/cache.py while no change has committed since they were computed."""
+    from .cache import current_version, figures_cache
+
+    version = current_version()  # read BEFORE computing: see reports/cache.py
+    key = (version, f, tuple(splits))
+    cached = figures_cache().get(key) if version is not None else None
+    if cached is None:
+        cached = _compute_figures(f, tuple(splits))
+        if version is not None:
+            figures_cache().put(key, cached)
+    summary, found = cached
+    # Copies: callers may add to and sort the rows.
+    return Summary(**summary.as_dict()), {by: [dict(r) for r in rows] for by, rows in found.items()}
+
+
+def _compute_figures(f: ReportFilters, splits: tuple[str, ...]) -> tuple[Summary, dict[str, list[dict]]]:
     scope = resolve_scope(f)
     found: dict[str, list[dict]] = {by: [] for by in splits}
     total = None

@@ -1,0 +1,35 @@
+"""report data version
+
+Revision ID: 1d0ddb6e06cc
+Revises: f7f8780ebe05
+Create Date: 2026-11-28 11:04:14.409802
+
+"""
+from alembic import op
+import sqlalchemy as sa
+import secrets
+
+import csi_events.db
+
+
+# revision identifiers, used by Alembic.
+revision = '1d0ddb6e06cc'
+down_revision = 'f7f8780ebe05'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    table = op.create_table(
+        "report_data_version",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("token", sa.String(length=32), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_data_version")),
+    )
+    # The one row the report cache reads (reports/cache.py); a new token per database.
+    op.bulk_insert(table, [{"id": 1, "token": secrets.token_hex(16), "version": 1}])
+
+
+def downgrade():
+    op.drop_table("report_data_version")

@@ -1,0 +1,108 @@
+"""Exact figures, instantly on a repeated view: a cache of report figures keyed by (filters, data version).
+
+The data version (reports/models.py ReportDataVersion) is bumped in the SAME transaction as every change
+to the rows the figures are read from: check-ins (and undos, imports), people (edits, merges),
+opportunities, their topics and sessions, LEAs and schools. Nothing has to remember to bump it: an engine
+event sees every INSERT, UPDATE or DELETE statement naming one of those tables (ORM flushes and Core or
+text statements alike, on any connection of the app), and the bump is made on that connection just
+before its transaction commits, so the counter row is locked only for the commit itself (no lock held
+while the transaction does its other work, no lock-order deadlock). A statement that only mentions such a
+table (a lock, a nonce insert joined to sessions) may bump it needlessly: that costs a cache miss, never
+a stale figure.
+
+Why a cached entry is never stale: a report reads the version BEFORE it computes the figures, and stores
+them under that version. Figures computed after reading version v describe the data of v or later; they
+are served only while the version is still v, i.e. while no change has committed since. A transaction
+with an uncommitted change of its own neither reads nor writes the cache. The version row carries a
+random token made with the row, so a wiped and refilled database never repeats a (token, version).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import secrets
+import threading
+from collections import OrderedDict
+
+from flask import current_app
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
+
+from ..extensions import db
+from .models import ReportDataVersion
+
+COUNTED_TABLES = frozenset({"checkins", "people", "opportunities", "opportunity_topics", "sessions", "leas", "schools"})
+MAX_ENTRIES = 256
+_CHANGED = "report_data_changed"
+_TABLE = ReportDataVersion.__table__
+_DML = re.compile(r"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
+_BUMP = "UPDATE report_data_version SET version = version + 1 WHERE id = 1"
+
+
+@functools.lru_cache(maxsize=2048)
+def changes_counted_rows(statement: str) -> bool:
+    """Whether a SQL statement may change a row the report figures are read from."""
+    return any(name.lower() in COUNTED_TABLES for name in _DML.findall(statement))
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_change(conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+    if changes_counted_rows(statement):
+        conn.info[_CHANGED] = True
+
+
+@event.listens_for(Engine, "commit")
+def _bump_before_commit(conn) -> None:
+    # A wiped database lost the row: make it anew.
+    if conn.info.pop(_CHANGED, False) and conn.exec_driver_sql(_BUMP).rowcount == 0:
+        row = {"id": 1, "token": secrets.token_hex(16), "version": 1}
+        if conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        conn.execute(insert(_TABLE).values(**row).on_conflict_do_nothing(index_elements=["id"]))
+
+
+@event.listens_for(Engine, "rollback")
+def _forget(conn) -> None:
+    conn.info.pop(_CHANGED, None)
+
+
+def current_version() -> tuple[str, int] | None:
+    """(token, version) of the data as this transaction sees it; None when the transaction has an
+    uncommitted change of its own (no caching then)."""
+    row = db.session.execute(select(_TABLE.c.token, _TABLE.c.version).where(_TABLE.c.id == 1)).first()
+    if row is None or db.session.connection().info.get(_CHANGED):  # read after autoflush
+        return None
+    return (row.token, int(row.version))
+
+
+class FiguresCache:
+    def __init__(self, size: int = MAX_ENTRIES) -> None:
+        self.size = size
+        self.entries: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key):
+        with self.lock:
+            value = self.entries.get(key)
+            if value is None:
+                self.misses += 1
+                return None
+            self.entries.move_to_end(key)
+            self.hits += 1
+            return value
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.entries[key] = value
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+def figures_cache() -> FiguresCache:
+    """One cache per app (per process): each worker computes a version's figures once."""
+    return current_app.extensions.setdefault("report_figures_cache", FiguresCache())
