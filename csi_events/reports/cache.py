@@ -23,10 +23,11 @@ import functools
 import re
 import secrets
 import threading
+import weakref
 from collections import OrderedDict
 
 from flask import current_app
-from sqlalchemy import event, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.engine import Engine
 
 from ..extensions import db
@@ -52,10 +53,23 @@ def _note_change(conn, _cursor, statement, _parameters, _context, _executemany) 
         conn.info[_CHANGED] = True
 
 
+_HAS_TABLE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _has_version_table(conn) -> bool:
+    """Whether this database has the version table (a database made before it existed has not, and must
+    keep working: no bump, and no caching). Asked once per engine."""
+    found = _HAS_TABLE.get(conn.engine)
+    if found is None:
+        found = _HAS_TABLE[conn.engine] = inspect(conn).has_table(_TABLE.name)
+    return found
+
+
 @event.listens_for(Engine, "commit")
 def _bump_before_commit(conn) -> None:
-    # A wiped database lost the row: make it anew.
-    if conn.info.pop(_CHANGED, False) and conn.exec_driver_sql(_BUMP).rowcount == 0:
+    if not conn.info.pop(_CHANGED, False) or not _has_version_table(conn):
+        return
+    if conn.exec_driver_sql(_BUMP).rowcount == 0:  # a wiped database lost the row: make it anew
         row = {"id": 1, "token": secrets.token_hex(16), "version": 1}
         if conn.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert
@@ -72,6 +86,8 @@ def _forget(conn) -> None:
 def current_version() -> tuple[str, int] | None:
     """(token, version) of the data as this transaction sees it; None when the transaction has an
     uncommitted change of its own (no caching then)."""
+    if not _has_version_table(db.session.connection()):
+        return None
     row = db.session.execute(select(_TABLE.c.token, _TABLE.c.version).where(_TABLE.c.id == 1)).first()
     if row is None or db.session.connection().info.get(_CHANGED):  # read after autoflush
         return None

@@ -213,11 +213,13 @@ def grain_ctes(f: ReportFilters, scope: Scope):
     else:
         person = CheckIn.person_id
     if scope.active:
-        stmt = stmt.join(EffPerson, EffPerson.id == person)
+        # The scope's people first (an index on people.lea_id / school_id), then their check-ins.
+        members = select(EffPerson.id)
         if scope.lea is not None:
-            stmt = stmt.where(EffPerson.lea_id == scope.lea.id)
+            members = members.where(EffPerson.lea_id == scope.lea.id)
         if scope.school is not None:
-            stmt = stmt.where(EffPerson.school_id == scope.school.id)
+            members = members.where(EffPerson.school_id == scope.school.id)
+        stmt = stmt.where(person.in_(members))
     grain = (
         stmt.add_columns(person.label("person"), ranged.c.opp, ranged.c.month, func.count().label("n"))
         .where(CheckIn.undone_at.is_(None))
