@@ -2,23 +2,28 @@
 
 What it does, for each database asked for (SQLite file, PostgreSQL):
   1. builds a fresh database (create_all) and one published opportunity with SEATS seats;
-  2. starts gunicorn on a loopback port with the production settings below, rate limits off;
-  3. fires SIGNUPS sign-ups through the public API (POST /api/v1/opportunities/<id>/registrations) from
-     CONCURRENCY client threads released together, each on its own keep-alive connection;
-  4. reports sign-ups per second, p50/p95/max latency, and checks in the database that exactly SEATS are
-     confirmed and the rest waitlisted with positions 1..n in arrival order, with 0 errors;
+  2. starts gunicorn on a loopback port with the production settings (below), rate limits off;
+  3. sends SIGNUPS sign-ups through the public API (POST /api/v1/opportunities/<id>/registrations), either
+     from CONCURRENCY clients released together, each on its own keep-alive connection and sending its next
+     sign-up as soon as it has an answer (closed loop; 500 clients = all at once), or, with --spread S,
+     arriving evenly over S seconds, each on a new connection, whatever happened to the others (open loop);
+  4. reports sign-ups per second, p50/p95/p99/max latency, gunicorn's CPU time per sign-up during the rush
+     and after the background e-mail sender has drained the outbox, and checks in the database that exactly
+     SEATS are confirmed and the rest waitlisted with positions 1..n in arrival order, with 0 errors;
   5. stops gunicorn.
 
-Run from the project root:
-    .venv/bin/python bench/registration_rush.py                # both databases
-    .venv/bin/python bench/registration_rush.py --db sqlite --concurrency 50
+Run from the project root (other benchmarks share the machine: take the lock):
+    flock /tmp/bench.lock .venv/bin/python bench/registration_rush.py                # both databases, burst
+    flock /tmp/bench.lock .venv/bin/python bench/registration_rush.py --concurrency 50
+    flock /tmp/bench.lock .venv/bin/python bench/registration_rush.py --spread 20    # 25 arrivals per second
 PostgreSQL: BENCH_POSTGRES_URL (default: the local server, database test_bench_registration, which is
 dropped and created anew). Exit status 1 when a check fails.
 
-Gunicorn settings (what we would run in production on a 2-core machine): gthread workers,
---workers 3 --threads 4 --keep-alive 5 --timeout 30, `app:app`. Rate limiting is switched off for the bench
-server only, with the environment setting RATELIMIT_ENABLED=0 (otherwise one client address would be
-stopped after the per-client budget, which is the point of the limit).
+Gunicorn settings: the project's gunicorn.conf.py when it exists (only the bind address is overridden),
+else gthread workers, --workers 3 --threads 4 --keep-alive 5 --timeout 30. Rate limiting is switched off for
+the bench server only, with the environment setting RATELIMIT_ENABLED=0 (otherwise one client address would
+be stopped after the per-client budget, which is the point of the limit). E-mail: the outbox sends in its
+background thread as in production, with the file mail backend (each message written as an .eml file).
 """
 
 from __future__ import annotations
@@ -43,7 +48,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test_bench_registration"
-GUNICORN_ARGS = [
+# Used only when the project has no gunicorn.conf.py (the production settings file); when it exists, gunicorn
+# reads it and the bench only overrides the bind address.
+FALLBACK_GUNICORN_ARGS = [
     "--worker-class",
     "gthread",
     "--workers",
@@ -55,6 +62,11 @@ GUNICORN_ARGS = [
     "--timeout",
     "30",
 ]
+
+
+def gunicorn_args() -> list[str]:
+    conf = ROOT / "gunicorn.conf.py"
+    return ["--config", str(conf)] if conf.exists() else FALLBACK_GUNICORN_ARGS
 
 
 def free_port() -> int:
@@ -126,7 +138,7 @@ def prepare(database_url: str, seats: int) -> int:
 def start_gunicorn(port: int, env: dict, workdir: Path) -> subprocess.Popen:
     log = open(workdir / "gunicorn.log", "wb")  # noqa: SIM115 (closed with the process)
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", *GUNICORN_ARGS, "app:app"],
+        [sys.executable, "-m", "gunicorn", *gunicorn_args(), "--bind", f"127.0.0.1:{port}", "app:app"],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -188,38 +200,64 @@ async def _exchange(reader, writer, path: str, body: bytes) -> tuple[int, bytes,
     return status, payload, keep
 
 
-async def _rush(port: int, opp_id: int, signups: int, concurrency: int) -> tuple[list[dict], float]:
+def _signup_body(i: int) -> bytes:
+    return json.dumps(
+        {"first_name": "Rush", "last_name": f"Person {i}", "email": f"rush{i}@example.org", "role": "teacher"}
+    ).encode()
+
+
+async def _one(port: int, path: str, i: int, conn: list) -> dict:
+    """Send sign-up i on the connection held in conn[0] (opened if None; dropped when closed)."""
+    began = time.perf_counter()
+    try:
+        if conn[0] is None:
+            conn[0] = await asyncio.open_connection("127.0.0.1", port)
+        reader, writer = conn[0]
+        status, payload, keep = await asyncio.wait_for(_exchange(reader, writer, path, _signup_body(i)), timeout=120)
+        result = {
+            "i": i,
+            "status": status,
+            "seconds": time.perf_counter() - began,
+            "answer": json.loads(payload or b"{}"),
+        }
+        if not keep:
+            writer.close()
+            conn[0] = None
+        return result
+    except (TimeoutError, OSError, ValueError, asyncio.IncompleteReadError) as err:
+        if conn[0] is not None:
+            conn[0][1].close()
+            conn[0] = None
+        return {"i": i, "status": 0, "seconds": time.perf_counter() - began, "error": repr(err)}
+
+
+async def _rush(port: int, opp_id: int, signups: int, concurrency: int, spread: float) -> tuple[list[dict], float]:
     path = f"/api/v1/opportunities/{opp_id}/registrations"
     results: list[dict] = []
     pending = iter(range(signups))
     start = asyncio.Event()
 
     async def client() -> None:
-        reader = writer = None
+        conn: list = [None]
         await start.wait()
         for i in pending:  # shared iterator: each sign-up is sent once, by whichever client is free
-            body = json.dumps(
-                {"first_name": "Rush", "last_name": f"Person {i}", "email": f"rush{i}@example.org", "role": "teacher"}
-            ).encode()
-            began = time.perf_counter()
-            try:
-                if writer is None:
-                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-                status, payload, keep = await asyncio.wait_for(_exchange(reader, writer, path, body), timeout=120)
-                elapsed = time.perf_counter() - began
-                results.append({"i": i, "status": status, "seconds": elapsed, "answer": json.loads(payload or b"{}")})
-                if not keep:
-                    writer.close()
-                    reader = writer = None
-            except (TimeoutError, OSError, ValueError, asyncio.IncompleteReadError) as err:
-                results.append({"i": i, "status": 0, "seconds": time.perf_counter() - began, "error": repr(err)})
-                if writer is not None:
-                    writer.close()
-                reader = writer = None
-        if writer is not None:
-            writer.close()
+            results.append(await _one(port, path, i, conn))
+        if conn[0] is not None:
+            conn[0][1].close()
 
-    tasks = [asyncio.create_task(client()) for _ in range(concurrency)]
+    async def arrival(i: int, at: float) -> None:
+        # Open loop: sign-up i arrives at its time whatever happened to the others, on its own connection.
+        await start.wait()
+        await asyncio.sleep(max(0.0, at - (time.perf_counter() - began)))
+        conn: list = [None]
+        results.append(await _one(port, path, i, conn))
+        if conn[0] is not None:
+            conn[0][1].close()
+
+    if spread > 0:
+        tasks = [asyncio.create_task(arrival(i, i * spread / signups)) for i in range(signups)]
+    else:
+        tasks = [asyncio.create_task(client()) for _ in range(concurrency)]
     await asyncio.sleep(0)
     began = time.perf_counter()
     start.set()
@@ -227,10 +265,30 @@ async def _rush(port: int, opp_id: int, signups: int, concurrency: int) -> tuple
     return results, time.perf_counter() - began
 
 
-def rush(port: int, opp_id: int, signups: int, concurrency: int) -> tuple[list[dict], float]:
-    """`signups` POSTs from `concurrency` clients released together, each on its own keep-alive connection
-    (one asyncio loop: the client costs little CPU next to the server). Returns the results and wall time."""
-    return asyncio.run(_rush(port, opp_id, signups, concurrency))
+def rush(port: int, opp_id: int, signups: int, concurrency: int, spread: float = 0) -> tuple[list[dict], float]:
+    """`signups` POSTs through one asyncio loop (the client costs little CPU next to the server); returns the
+    results and the wall time. spread == 0: `concurrency` clients released together, each on its own
+    keep-alive connection, each sending its next sign-up as soon as it has an answer (closed loop).
+    spread > 0: sign-up i arrives at i * spread / signups seconds on a new connection (open loop)."""
+    return asyncio.run(_rush(port, opp_id, signups, concurrency, spread))
+
+
+def wait_for_mail(database_url: str, timeout: float = 180) -> float:
+    """Seconds until every outbox message is sent (the background sender drains after the rush)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    began = time.perf_counter()
+    try:
+        while time.perf_counter() - began < timeout:
+            with engine.connect() as conn:
+                unsent = conn.execute(text("SELECT count(*) FROM outbox_messages WHERE sent_at IS NULL")).scalar()
+            if unsent == 0:
+                break
+            time.sleep(0.2)
+    finally:
+        engine.dispose()
+    return time.perf_counter() - began
 
 
 def verify(database_url: str, opp_id: int, seats: int, signups: int, results: list[dict]) -> list[str]:
@@ -312,9 +370,12 @@ def run(kind: str, args) -> dict:
         port = args.port or free_port()
         process = start_gunicorn(port, server_env(database_url, workdir), workdir)
         try:
+            load_before = os.getloadavg()[0]
             cpu_before = server_cpu_seconds(process.pid)
-            results, wall = rush(port, opp_id, args.signups, args.concurrency)
+            results, wall = rush(port, opp_id, args.signups, args.concurrency, args.spread)
             cpu_used = server_cpu_seconds(process.pid) - cpu_before
+            mail_wait = wait_for_mail(database_url)
+            cpu_with_mail = server_cpu_seconds(process.pid) - cpu_before
         finally:
             stop(process)
         problems = verify(database_url, opp_id, args.seats, args.signups, results)
@@ -323,14 +384,18 @@ def run(kind: str, args) -> dict:
             "database": kind,
             "signups": args.signups,
             "seats": args.seats,
-            "concurrency": args.concurrency,
+            "arrivals": f"spread over {args.spread:g} s" if args.spread > 0 else f"{args.concurrency} clients at once",
             "wall_seconds": round(wall, 3),
             "signups_per_second": round(len(results) / wall, 1) if wall else None,
             "p50_ms": round(statistics.median(latencies), 1) if latencies else None,
             "p95_ms": round(percentile(latencies, 95), 1) if latencies else None,
             "max_ms": round(max(latencies), 1) if latencies else None,
-            "server_cpu_ms_per_signup": round(cpu_used * 1000 / max(len(results), 1), 1),
-            "load_average_after": round(os.getloadavg()[0], 1),
+            "p99_ms": round(percentile(latencies, 99), 1) if latencies else None,
+            "server_cpu_ms_per_signup": round(cpu_used * 1000 / max(len(results), 1), 2),
+            "server_cpu_ms_per_signup_with_mail": round(cpu_with_mail * 1000 / max(len(results), 1), 2),
+            "mail_drained_after_s": round(mail_wait, 1),
+            "load_average_before": round(load_before, 2),
+            "load_average_after": round(os.getloadavg()[0], 2),
             "errors": sum(1 for r in results if r["status"] != 201) + (args.signups - len(results)),
             "problems": problems,
         }
@@ -346,6 +411,9 @@ def main() -> int:
     parser.add_argument("--signups", type=int, default=500)
     parser.add_argument("--seats", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=500, help="clients released together")
+    parser.add_argument(
+        "--spread", type=float, default=0, help="seconds over which arrivals are spread evenly (0: closed loop)"
+    )
     parser.add_argument("--port", type=int, default=0, help="loopback port (default: a free one)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (database, gunicorn log)")
     args = parser.parse_args()
