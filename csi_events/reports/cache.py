@@ -1,6 +1,7 @@
 """Exact figures, instantly on a repeated view: a cache of report figures keyed by (filters, data version).
 
-The data version (reports/models.py ReportDataVersion) is bumped in the SAME transaction as every change
+The data version (reports/models.py ReportDataVersion: SHARDS counter rows, read together) is bumped in
+the SAME transaction as every change
 to the rows the figures are read from: check-ins (and undos, imports), people (edits, merges),
 opportunities, their topics and sessions, LEAs and schools. Nothing has to remember to bump it: an engine
 event sees every INSERT, UPDATE or DELETE statement naming one of those tables (ORM flushes and Core or
@@ -13,13 +14,15 @@ a stale figure.
 Why a cached entry is never stale: a report reads the version BEFORE it computes the figures, and stores
 them under that version. Figures computed after reading version v describe the data of v or later; they
 are served only while the version is still v, i.e. while no change has committed since. A transaction
-with an uncommitted change of its own neither reads nor writes the cache. The version row carries a
-random token made with the row, so a wiped and refilled database never repeats a (token, version).
+with an uncommitted change of its own neither reads nor writes the cache. Each counter row carries a
+random token made with the row, so a wiped and refilled database never repeats a version. A commit
+bumps one row chosen at random: concurrent check-ins seldom wait on each other's counter row.
 """
 
 from __future__ import annotations
 
 import functools
+import random
 import re
 import secrets
 import threading
@@ -27,7 +30,7 @@ import weakref
 from collections import OrderedDict
 
 from flask import current_app
-from sqlalchemy import event, inspect, select
+from sqlalchemy import bindparam, event, inspect, select
 from sqlalchemy.engine import Engine
 
 from ..extensions import db
@@ -38,7 +41,8 @@ MAX_ENTRIES = 256
 _CHANGED = "report_data_changed"
 _TABLE = ReportDataVersion.__table__
 _DML = re.compile(r"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
-_BUMP = "UPDATE report_data_version SET version = version + 1 WHERE id = 1"
+SHARDS = 16  # counter rows: concurrent commits bump different rows, so they seldom wait on one another
+_BUMP = _TABLE.update().where(_TABLE.c.id == bindparam("shard")).values(version=_TABLE.c.version + 1)
 
 
 @functools.lru_cache(maxsize=2048)
@@ -67,15 +71,24 @@ def _has_version_table(conn) -> bool:
 
 @event.listens_for(Engine, "commit")
 def _bump_before_commit(conn) -> None:
-    if not conn.info.pop(_CHANGED, False) or not _has_version_table(conn):
+    if conn.info.pop(_CHANGED, False) and _has_version_table(conn):
+        bump(conn, random.randrange(SHARDS))
+
+
+def bump(conn, shard: int) -> None:
+    """Add one to a shard's counter, making the row (with a new token) if a wiped database lost it."""
+    if conn.execute(_BUMP, {"shard": shard}).rowcount:
         return
-    if conn.exec_driver_sql(_BUMP).rowcount == 0:  # a wiped database lost the row: make it anew
-        row = {"id": 1, "token": secrets.token_hex(16), "version": 1}
-        if conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        conn.execute(insert(_TABLE).values(**row).on_conflict_do_nothing(index_elements=["id"]))
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    row = {"id": shard, "token": secrets.token_hex(16), "version": 1}
+    made = conn.execute(
+        insert(_TABLE).values(**row).on_conflict_do_nothing(index_elements=["id"]).returning(_TABLE.c.id)
+    )
+    if made.first() is None:  # another transaction made it first (and has committed): count on it
+        conn.execute(_BUMP, {"shard": shard})
 
 
 @event.listens_for(Engine, "rollback")
@@ -83,15 +96,15 @@ def _forget(conn) -> None:
     conn.info.pop(_CHANGED, None)
 
 
-def current_version() -> tuple[str, int] | None:
-    """(token, version) of the data as this transaction sees it; None when the transaction has an
-    uncommitted change of its own (no caching then)."""
+def current_version() -> tuple | None:
+    """The data version as this transaction sees it: every counter row (id, token, version); None when
+    the transaction has an uncommitted change of its own (no caching then)."""
     if not _has_version_table(db.session.connection()):
         return None
-    row = db.session.execute(select(_TABLE.c.token, _TABLE.c.version).where(_TABLE.c.id == 1)).first()
-    if row is None or db.session.connection().info.get(_CHANGED):  # read after autoflush
+    rows = db.session.execute(select(_TABLE.c.id, _TABLE.c.token, _TABLE.c.version).order_by(_TABLE.c.id)).all()
+    if db.session.connection().info.get(_CHANGED):  # read after autoflush
         return None
-    return (row.token, int(row.version))
+    return tuple((r.id, r.token, int(r.version)) for r in rows)
 
 
 class FiguresCache:

@@ -22,13 +22,13 @@ depends_on = None
 def upgrade():
     table = op.create_table(
         "report_data_version",
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("token", sa.String(length=32), nullable=False),
         sa.Column("version", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_report_data_version")),
     )
-    # The one row the report cache reads (reports/cache.py); a new token per database.
-    op.bulk_insert(table, [{"id": 1, "token": secrets.token_hex(16), "version": 1}])
+    # The counter rows the report cache reads (reports/cache.py SHARDS = 16); a new token per row.
+    op.bulk_insert(table, [{"id": i, "token": secrets.token_hex(16), "version": 1} for i in range(16)])
 
 
 def downgrade():
