@@ -286,6 +286,7 @@ def verify(database_url: str, session_id: int, tickets: int) -> list[str]:
 
 def run(kind: str, args) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix=f"checkin-bench-{kind}-"))
+    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())  # 1, 5, 15 min: was the machine quiet?
     try:
         database_url = fresh_database(kind, workdir)
         session_id, tickets, api_token = prepare(database_url, args.tickets)
@@ -331,6 +332,7 @@ def run(kind: str, args) -> dict:
         return {
             "database": kind,
             "gunicorn": gunicorn_settings(),
+            "load_average_before": load_before,
             "tickets": args.tickets,
             "scanners": args.scanners,
             "phases": [ceiling, redeem, rescan],
@@ -355,6 +357,7 @@ def markdown(reports: list[dict]) -> str:
         "| database | phase | requests/s | p50 ms | p95 ms | p99 ms | ratio to ceiling | errors |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
+    notes = [f"load average before the {r['database']} run: {r['load_average_before']}" for r in reports]
     for report in reports:
         for phase in report["phases"]:
             ratio = phase.get("ratio_to_ceiling")
@@ -363,7 +366,7 @@ def markdown(reports: list[dict]) -> str:
                 f"{phase['p95_ms']} | {phase['p99_ms']} | {'' if ratio is None else f'{ratio:.0%}'} | "
                 f"{phase['http_errors'] + phase['unexpected_answers']} |"
             )
-    lines.append("")
+    lines += ["", "; ".join(notes) + ".", ""]
     return "\n".join(lines)
 
 
