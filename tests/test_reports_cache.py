@@ -137,3 +137,7 @@ def test_only_changes_to_counted_tables_are_noticed():
     assert not changes_counted_rows("SELECT id FROM checkins WHERE id = 1 FOR UPDATE")
     assert not changes_counted_rows("WITH grain AS (SELECT person_id FROM checkins) SELECT count(*) FROM grain")
     assert not changes_counted_rows("INSERT INTO audit_events (action) VALUES ('checkin_undone')")
+    # db.lock_row_for_update (a registration locking its opportunity) changes nothing a figure reads ...
+    assert not changes_counted_rows("UPDATE opportunities SET lock_version = lock_version + 1 WHERE id = %(id)s")
+    # ... but any other change to the row does.
+    assert changes_counted_rows("UPDATE opportunities SET status=?, lock_version=? WHERE opportunities.id = ?")
