@@ -32,6 +32,7 @@ from collections import OrderedDict
 from flask import current_app
 from sqlalchemy import bindparam, event, inspect, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 
 from ..extensions import db
 from .models import ReportDataVersion
@@ -103,6 +104,11 @@ def bump(conn, shard: int) -> None:
 @event.listens_for(Engine, "rollback")
 def _forget(conn) -> None:
     conn.info.pop(_CHANGED, None)
+
+
+@event.listens_for(Pool, "reset")
+def _forget_on_reset(_dbapi_connection, record, *_args) -> None:
+    record.info.pop(_CHANGED, None)  # a connection returned to the pool without commit or rollback
 
 
 def current_version() -> tuple | None:
