@@ -53,7 +53,7 @@ def main() -> int:
                 "SQLALCHEMY_DATABASE_URI": database_url,
                 "SECRET_KEY": "bench",
                 "RATELIMIT_ENABLED": False,
-                "OUTBOX_ASYNC": False,
+                "OUTBOX_MODE": "inline",
                 "MAIL_BACKEND": "file",
                 "MAIL_FILE_DIR": str(workdir / "mail"),
                 "BASE_URL": "http://127.0.0.1",

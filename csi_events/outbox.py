@@ -2,10 +2,12 @@
 
 Services call enqueue(kind, **payload) while they work: that adds an OutboxMessage row to the same
 transaction, so a rolled-back request never mails anybody and a committed one never forgets to.
-db.commit() then hands the new rows to deliver(): in a background thread (OUTBOX_ASYNC, the default
-outside tests), so a slow SMTP server never slows a sign-up or a scan; or inline (tests). Anything a
-crash left unsent is sent by `flask --app app notify outbox` (safe from cron). Features register a
-handler per kind with @handler(kind).
+db.commit() then hands the new rows to deliver(), as OUTBOX_MODE says: "thread" (the default outside
+tests) sends them from a background thread of the web process, so a slow SMTP server never slows a
+sign-up or a scan; "worker" leaves them to a separate process, `flask --app app notify outbox --loop`,
+so that building e-mails never competes with requests for the web workers' CPU; "inline" sends before
+the request ends (tests). Anything a crash left unsent is sent by `flask --app app notify outbox`
+(safe from cron). Features register a handler per kind with @handler(kind).
 """
 
 from __future__ import annotations
@@ -79,7 +81,10 @@ def deliver(ids: list[int]) -> None:
     if not ids:
         return
     app = current_app._get_current_object()
-    if not app.config.get("OUTBOX_ASYNC", not app.testing):
+    mode = app.config.get("OUTBOX_MODE") or ("inline" if app.testing else "thread")
+    if mode == "worker":
+        return  # a `notify outbox --loop` process sends them
+    if mode == "inline":
         send_messages(ids)
         return
     future = _pool().submit(_send_in_app, app, ids)

@@ -55,7 +55,7 @@ def test_a_refused_message_stays_queued_and_the_cron_command_sends_it_later(app,
 
 
 def test_background_delivery_sends_after_the_commit(app, db, smtp):
-    app.config["OUTBOX_ASYNC"] = True
+    app.config["OUTBOX_MODE"] = "thread"
     try:
         opp = make_opportunity(capacity=5)
         db.session.commit()
@@ -63,7 +63,22 @@ def test_background_delivery_sends_after_the_commit(app, db, smtp):
         commit(db.session)
         outbox.wait_idle()
     finally:
-        app.config["OUTBOX_ASYNC"] = False
+        app.config["OUTBOX_MODE"] = None
     assert [m.rcpt_tos for m in smtp.received] == [["async@example.org"]]
     db.session.expire_all()
     assert db.session.scalar(select(OutboxMessage)).sent_at is not None
+
+
+def test_worker_mode_leaves_sending_to_the_outbox_process(app, db, smtp):
+    app.config["OUTBOX_MODE"] = "worker"
+    try:
+        opp = make_opportunity(capacity=5)
+        db.session.commit()
+        _sign_up(opp, "worker@example.org")
+        commit(db.session)
+        assert smtp.received == []  # the web request sent nothing
+    finally:
+        app.config["OUTBOX_MODE"] = None
+    result = app.test_cli_runner().invoke(args=["notify", "outbox", "--older-than", "0"])
+    assert "1 sent" in result.output
+    assert [m.rcpt_tos for m in smtp.received] == [["worker@example.org"]]
