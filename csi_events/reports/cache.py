@@ -107,7 +107,7 @@ def _forget(conn) -> None:
 
 
 @event.listens_for(Pool, "reset")
-def _forget_on_reset(_dbapi_connection, record, *_args) -> None:
+def _forget_on_reset(_dbapi_connection, record, _reset_state) -> None:
     record.info.pop(_CHANGED, None)  # a connection returned to the pool without commit or rollback
 
 
