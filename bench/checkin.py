@@ -31,10 +31,7 @@ import json
 import os
 import platform
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -46,10 +43,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._server import GUNICORN_CONFIG, free_port, server_env, start_gunicorn, stop  # noqa: E402
+from bench._server import fresh_database as _fresh_database  # noqa: E402
+
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test_bench_checkin"
 # The production settings: gunicorn.conf.py at the project root (read explicitly, so that the bench and
 # production cannot drift apart). GUNICORN_CMD_ARGS in the environment overrides them for experiments.
-GUNICORN_CONFIG = ROOT / "gunicorn.conf.py"
+GUNICORN_ARGS = ["--config", str(GUNICORN_CONFIG)]
 
 
 def gunicorn_settings() -> str:
@@ -64,25 +64,8 @@ def gunicorn_settings() -> str:
     return described + (f", overridden by `{extra}`" if extra else "")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def fresh_database(kind: str, workdir: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{workdir / 'bench.db'}"
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    url = make_url(os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES))
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
-    return url.render_as_string(hide_password=False)
+    return _fresh_database(kind, workdir, DEFAULT_POSTGRES)
 
 
 def prepare(database_url: str, tickets: int) -> tuple[int, list[str], str]:
@@ -147,56 +130,6 @@ def prepare(database_url: str, tickets: int) -> tuple[int, list[str], str]:
         db.session.remove()
         db.engine.dispose()
     return session_id, tokens, api_token
-
-
-def server_env(database_url: str, workdir: Path) -> dict:
-    env = dict(os.environ)
-    env.update(
-        {
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "bench-secret-not-for-production",
-            "BASE_URL": "http://127.0.0.1",
-            "MAIL_BACKEND": "file",
-            "MAIL_FILE_DIR": str(workdir / "mail"),
-        }
-    )
-    return env
-
-
-def start_gunicorn(port: int, env: dict, workdir: Path) -> subprocess.Popen:
-    log = open(workdir / "gunicorn.log", "wb")  # noqa: SIM115 (closed with the process)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONFIG), "--bind", f"127.0.0.1:{port}", "app:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}; see {workdir / 'gunicorn.log'}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                conn.close()
-                return process
-        except OSError:
-            pass
-        time.sleep(0.2)
-    stop(process)
-    raise RuntimeError("gunicorn did not answer within 30 s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def load(port: int, requests: list[tuple[str, str, bytes | None]], headers: dict, clients: int) -> tuple[list, float]:
@@ -291,7 +224,7 @@ def run(kind: str, args) -> dict:
         database_url = fresh_database(kind, workdir)
         session_id, tickets, api_token = prepare(database_url, args.tickets)
         port = free_port()
-        process = start_gunicorn(port, server_env(database_url, workdir), workdir)
+        process = start_gunicorn(port, server_env(database_url, workdir), workdir, GUNICORN_ARGS)
         headers = {"Authorization": f"Bearer {api_token}", "Content-Type": "application/json"}
         try:
             # Warm every worker and thread (imports, first connections) before any clock starts.

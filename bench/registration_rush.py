@@ -30,14 +30,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import http.client
 import json
 import os
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,6 +42,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench._server import GUNICORN_CONFIG, free_port, start_gunicorn, stop  # noqa: E402
+from bench._server import fresh_database as _fresh_database  # noqa: E402
+from bench._server import server_env as _server_env  # noqa: E402
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test_bench_registration"
 # Used only when the project has no gunicorn.conf.py (the production settings file); when it exists, gunicorn
@@ -65,44 +65,16 @@ FALLBACK_GUNICORN_ARGS = [
 
 
 def gunicorn_args() -> list[str]:
-    conf = ROOT / "gunicorn.conf.py"
-    return ["--config", str(conf)] if conf.exists() else FALLBACK_GUNICORN_ARGS
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return ["--config", str(GUNICORN_CONFIG)] if GUNICORN_CONFIG.exists() else FALLBACK_GUNICORN_ARGS
 
 
 def fresh_database(kind: str, workdir: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{workdir / 'bench.db'}"
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    url = make_url(os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES))
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
-    return url.render_as_string(hide_password=False)
+    return _fresh_database(kind, workdir, DEFAULT_POSTGRES)
 
 
 def server_env(database_url: str, workdir: Path) -> dict:
-    env = dict(os.environ)
-    env.update(
-        {
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "bench-secret-not-for-production",
-            "RATELIMIT_ENABLED": "0",
-            "BASE_URL": "http://127.0.0.1",
-            "MAIL_BACKEND": "file",
-            "MAIL_FILE_DIR": str(workdir / "mail"),
-        }
-    )
-    return env
+    # Rate limiting off for the bench server only (one client address would be stopped after its budget).
+    return _server_env(database_url, workdir, RATELIMIT_ENABLED="0")
 
 
 def prepare(database_url: str, seats: int) -> int:
@@ -133,48 +105,6 @@ def prepare(database_url: str, seats: int) -> int:
         db.session.remove()
         db.engine.dispose()
     return opp_id
-
-
-def start_gunicorn(port: int, env: dict, workdir: Path) -> subprocess.Popen:
-    log = open(workdir / "gunicorn.log", "wb")  # noqa: SIM115 (closed with the process)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", *gunicorn_args(), "--bind", f"127.0.0.1:{port}", "app:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}; see {workdir / 'gunicorn.log'}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                conn.close()
-                # Every worker answers once before the clock starts (imports, first connection).
-                for _ in range(12):
-                    warm = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                    warm.request("GET", "/healthz")
-                    warm.getresponse().read()
-                    warm.close()
-                return process
-        except OSError:
-            pass
-        time.sleep(0.2)
-    stop(process)
-    raise RuntimeError("gunicorn did not answer within 30 s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 async def _exchange(reader, writer, path: str, body: bytes) -> tuple[int, bytes, bool]:
@@ -368,7 +298,8 @@ def run(kind: str, args) -> dict:
         database_url = fresh_database(kind, workdir)
         opp_id = prepare(database_url, args.seats)
         port = args.port or free_port()
-        process = start_gunicorn(port, server_env(database_url, workdir), workdir)
+        # Every worker answers once before the clock starts (imports, first connection).
+        process = start_gunicorn(port, server_env(database_url, workdir), workdir, gunicorn_args(), warm=12)
         try:
             load_before = os.getloadavg()[0]
             cpu_before = server_cpu_seconds(process.pid)

@@ -91,34 +91,46 @@ def lea_detail(lea_id: int):
     return render_template("directory/lea_detail.html", lea=lea, page=page, counts=counts)
 
 
-@bp.route("/leas/<int:lea_id>/edit", methods=["GET", "POST"])
-@staff_required
-def lea_edit(lea_id: int):
-    lea = _get(Lea, lea_id)
-    form = LeaForm(obj=lea)
+def _edit_page(form, save, template: str, done_url, **context):
+    """GET shows `form`; a valid POST calls save() (the service; returns the changes), commits and redirects
+    to done_url(); a refused one shows the form again with 422."""
     status = 200
     if request.method == "POST":
         status = 422
         if form.validate_on_submit():
             try:
-                changes = update_lea(
-                    lea,
-                    kind=form.kind.data,
-                    subregion=form.subregion.data,
-                    ccspp_status=form.ccspp_status.data,
-                    ccspp_cohort=form.ccspp_cohort.data,
-                    actor=current_user,
-                )
+                changes = save()
             except ValidationFailed as err:
                 db.session.rollback()
                 _show_errors(form, err)
             else:
                 commit(db.session)
                 flash(_("Saved.") if changes else _("Nothing to change."), "success")
-                return redirect(url_for("directory.lea_detail", lea_id=lea.id))
+                return redirect(done_url())
         else:
             flash(_("Please correct the fields marked below."), "error")
-    return render_template("directory/lea_edit.html", lea=lea, form=form), status
+    return render_template(template, form=form, **context), status
+
+
+@bp.route("/leas/<int:lea_id>/edit", methods=["GET", "POST"])
+@staff_required
+def lea_edit(lea_id: int):
+    lea = _get(Lea, lea_id)
+    form = LeaForm(obj=lea)
+    return _edit_page(
+        form,
+        lambda: update_lea(
+            lea,
+            kind=form.kind.data,
+            subregion=form.subregion.data,
+            ccspp_status=form.ccspp_status.data,
+            ccspp_cohort=form.ccspp_cohort.data,
+            actor=current_user,
+        ),
+        "directory/lea_edit.html",
+        lambda: url_for("directory.lea_detail", lea_id=lea.id),
+        lea=lea,
+    )
 
 
 @bp.get("/schools")
@@ -142,28 +154,19 @@ def school_list():
 def school_edit(school_id: int):
     school = _get(School, school_id)
     form = SchoolForm(obj=school)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            try:
-                changes = update_school(
-                    school,
-                    subregion=form.subregion.data,
-                    ccspp_status=form.ccspp_status.data,
-                    is_closed=form.is_closed.data,
-                    actor=current_user,
-                )
-            except ValidationFailed as err:
-                db.session.rollback()
-                _show_errors(form, err)
-            else:
-                commit(db.session)
-                flash(_("Saved.") if changes else _("Nothing to change."), "success")
-                return redirect(url_for("directory.lea_detail", lea_id=school.lea_id))
-        else:
-            flash(_("Please correct the fields marked below."), "error")
-    return render_template("directory/school_edit.html", school=school, form=form), status
+    return _edit_page(
+        form,
+        lambda: update_school(
+            school,
+            subregion=form.subregion.data,
+            ccspp_status=form.ccspp_status.data,
+            is_closed=form.is_closed.data,
+            actor=current_user,
+        ),
+        "directory/school_edit.html",
+        lambda: url_for("directory.lea_detail", lea_id=school.lea_id),
+        school=school,
+    )
 
 
 def _render_import(form, report=None, problems=None):

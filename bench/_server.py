@@ -1,0 +1,108 @@
+"""Shared pieces of the HTTP benchmarks: a fresh database, a gunicorn on a free loopback port, and its stop.
+
+Used by bench/checkin.py and bench/registration_rush.py (and bench/registration_profile.py through the latter).
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# The production settings file at the project root.
+GUNICORN_CONFIG = ROOT / "gunicorn.conf.py"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fresh_database(kind: str, workdir: Path, default_postgres: str) -> str:
+    """A SQLite file in `workdir` (kind "sqlite"), or the PostgreSQL database of BENCH_POSTGRES_URL (default:
+    `default_postgres`), dropped and created anew. Returns its URL."""
+    if kind == "sqlite":
+        return f"sqlite:///{workdir / 'bench.db'}"
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(os.environ.get("BENCH_POSTGRES_URL", default_postgres))
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+    admin.dispose()
+    return url.render_as_string(hide_password=False)
+
+
+def server_env(database_url: str, workdir: Path, **extra: str) -> dict:
+    """The environment of the bench server: this process's, plus the database, a secret, the file mail backend
+    writing into `workdir`/mail, and any `extra` settings."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "bench-secret-not-for-production",
+            "BASE_URL": "http://127.0.0.1",
+            "MAIL_BACKEND": "file",
+            "MAIL_FILE_DIR": str(workdir / "mail"),
+            **extra,
+        }
+    )
+    return env
+
+
+def _healthz(port: int, timeout: float) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", "/healthz")
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+def start_gunicorn(port: int, env: dict, workdir: Path, config_args: list[str], warm: int = 0) -> subprocess.Popen:
+    """Start gunicorn (`config_args`, bound to 127.0.0.1:`port`, log in `workdir`/gunicorn.log) and wait until
+    GET /healthz answers 200 (30 s at most); then `warm` more GET /healthz, each on a new connection."""
+    log = open(workdir / "gunicorn.log", "wb")  # noqa: SIM115 (closed with the process)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", *config_args, "--bind", f"127.0.0.1:{port}", "app:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}; see {workdir / 'gunicorn.log'}")
+        try:
+            if _healthz(port, timeout=2) == 200:
+                for _ in range(warm):
+                    _healthz(port, timeout=5)
+                return process
+        except OSError:
+            pass
+        time.sleep(0.2)
+    stop(process)
+    raise RuntimeError("gunicorn did not answer within 30 s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM to gunicorn's master (its own PID), SIGKILL after 20 s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
