@@ -176,3 +176,31 @@ def test_same_figures_on_the_list_page_the_csv_export_and_the_api(fx, client, lo
         ("virtual", 2),
         ("phone", 1),
     ]
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_dashboard_lea_page_and_summary_api_show_the_same_support_figures(fx, client, login, db):
+    from csi_events.auth.services import create_api_token
+
+    login(fx["s1"])
+    dashboard = _text(client.get(f"/staff/reports?preset=custom&{YEAR_QUERY}").get_data(as_text=True))
+    assert "5 support activities, 5.75 hours, with 3 LEAs and 4 schools." in dashboard
+    # the splits, each as a table beside its chart: month, subregion, kind, modality
+    assert "2025-10 2 2.75" in dashboard
+    assert "Consultation visit 2 3.5" in dashboard
+    assert "On-site 2 3.5" in dashboard
+
+    lea_page = _text(client.get(f"/staff/reports/leas/1910001?preset=custom&{YEAR_QUERY}").get_data(as_text=True))
+    # no attendance in the fixture: the LEA's relationship on one line, support beside attendance
+    assert "2 support activities, 2.5 hours, 0 attendees from 0 schools." in lea_page
+    assert "Consultation visit 1 1.5" in lea_page and "Coaching 1 1" in lea_page
+
+    headers = {"Authorization": "Bearer " + create_api_token(fx["s2"], ["read"])}
+    db.session.commit()
+    summary = client.get(f"/api/v1/reports/summary?{YEAR_QUERY}", headers=headers).get_json()
+    assert (summary["support_activities"], summary["support_hours"]) == (5, 5.75)
+    metro = client.get(f"/api/v1/reports/summary?{YEAR_QUERY}&subregion=4", headers=headers).get_json()
+    assert (metro["support_activities"], metro["support_hours"]) == (2, 2.5)

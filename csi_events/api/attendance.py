@@ -15,6 +15,7 @@ from ..extensions import db
 from ..people.models import Person
 from ..reports import queries
 from ..reports.filters import ReportFilters
+from ..reports.support_side import support_for
 from .spec import route
 
 
@@ -128,19 +129,6 @@ def lea_attendance(caller, cd_code: str, query: RangeQuery):
     }
 
 
-def _support(f: ReportFilters) -> dict | None:
-    """Support activities and hours (support/queries.py) for the same dates, subregion and LEA."""
-    from ..support.queries import support_figures
-
-    lea = queries.resolve_lea(f.lea)
-    subregion = f.subregion if isinstance(f.subregion, int) else None
-    if f.subregion is not None and subregion is None:
-        return None  # "countywide" is an opportunity bucket; support activities always have a place
-    return support_figures(
-        date_from=f.date_from, date_to=f.date_to, subregion=subregion, lea_id=lea.id if lea else None
-    )
-
-
 @route("/reports/summary", scope="read", query=SummaryQuery, summary="Headline figures and splits")
 def report_summary(caller, query: SummaryQuery):
     f = report_filters(query)
@@ -156,8 +144,8 @@ def report_summary(caller, query: SummaryQuery):
             }
             for r in found[by]
         ]
-    support = _support(f)
+    support = support_for(f)
     if support is not None:
-        body["support_activities"] = support["count"]
-        body["support_hours"] = float(support["hours"])
+        body["support_activities"] = support.figures["count"]
+        body["support_hours"] = float(support.figures["hours"])
     return body

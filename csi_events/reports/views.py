@@ -21,6 +21,7 @@ from ..labels import label
 from ..opportunities.models import MODALITIES, OPPORTUNITY_KINDS, PILLARS, OpportunityTopic
 from . import queries
 from .filters import COUNTYWIDE, ReportFilters, local_today, school_year_label, school_year_of
+from .support_side import lea_support_for, support_for
 
 bp = Blueprint("reports", __name__)
 
@@ -162,6 +163,7 @@ def dashboard():
         summary=s,
         sentence=summary_sentence(f, s),
         splits=splits,
+        support=support_for(f),
         **context,
     )
 
@@ -302,7 +304,7 @@ def lea_page(cd_code: str):
     if lea is None:
         raise NotFound(_("No LEA has the CD code %(c)s.", c=cd_code))
     f = _place_filters(lea=cd_code)
-    return _place_page(f, lea.name, lea.name, "lea", "school", lea=lea)
+    return _place_page(f, lea.name, lea.name, "lea", "school", lea=lea, support=lea_support_for(lea.id, f))
 
 
 @bp.get("/staff/reports/schools/<cds_code>")
