@@ -3,7 +3,6 @@ Each thread has its own connection and transaction, as gunicorn workers would.""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -13,29 +12,8 @@ from csi_events.checkin.models import CheckIn, ScanAnswer
 from csi_events.db import commit, utcnow
 from csi_events.extensions import db as _db
 from csi_events.models import Session, User
+from tests.concurrency import run_concurrently
 from tests.factories import make_opportunity, make_registration, make_user
-
-
-def _run_concurrently(app, count, work):
-    barrier = threading.Barrier(count)
-    results, errors = [None] * count, []
-
-    def runner(i):
-        with app.app_context():
-            try:
-                barrier.wait()
-                results[i] = work(i)
-            except Exception as err:  # collected and asserted below
-                errors.append(repr(err))
-            finally:
-                _db.session.remove()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
 
 
 def _fixture(db):
@@ -61,7 +39,7 @@ def _count(db, model, *where):
 
 def test_same_ticket_on_many_devices_at_once(app, db):
     user_id, session_id, tickets = _fixture(db)
-    answers, errors = _run_concurrently(app, 8, lambda i: _scan(session_id, tickets[0], f"device-{i}", user_id))
+    answers, errors = run_concurrently(app, 8, lambda i: _scan(session_id, tickets[0], f"device-{i}", user_id))
     assert errors == []
     statuses = sorted(a["status"] for a in answers)
     assert statuses == ["already_checked_in"] * 7 + ["ok"]
@@ -72,7 +50,7 @@ def test_same_ticket_on_many_devices_at_once(app, db):
 
 def test_same_nonce_at_once_gives_one_answer_and_one_row(app, db):
     user_id, session_id, tickets = _fixture(db)
-    answers, errors = _run_concurrently(app, 6, lambda i: _scan(session_id, tickets[1], "one-nonce", user_id))
+    answers, errors = run_concurrently(app, 6, lambda i: _scan(session_id, tickets[1], "one-nonce", user_id))
     assert errors == []
     assert all(a == answers[0] for a in answers)
     assert answers[0]["status"] == "ok"
@@ -82,7 +60,7 @@ def test_same_nonce_at_once_gives_one_answer_and_one_row(app, db):
 
 def test_different_tickets_at_once_all_ok(app, db):
     user_id, session_id, tickets = _fixture(db)
-    answers, errors = _run_concurrently(app, 3, lambda i: _scan(session_id, tickets[i], f"t-{i}", user_id))
+    answers, errors = run_concurrently(app, 3, lambda i: _scan(session_id, tickets[i], f"t-{i}", user_id))
     assert errors == []
     assert [a["status"] for a in answers] == ["ok"] * 3
     assert _count(db, CheckIn, CheckIn.undone_at.is_(None)) == 3
@@ -90,7 +68,7 @@ def test_different_tickets_at_once_all_ok(app, db):
 
 def test_same_nonce_different_tickets_at_once_stores_only_the_first(app, db):
     user_id, session_id, tickets = _fixture(db)
-    answers, errors = _run_concurrently(app, 3, lambda i: _scan(session_id, tickets[i], "shared-nonce", user_id))
+    answers, errors = run_concurrently(app, 3, lambda i: _scan(session_id, tickets[i], "shared-nonce", user_id))
     assert errors == []
     assert all(a == answers[0] for a in answers)
     assert answers[0]["status"] == "ok"

@@ -2,37 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import select
 
 from csi_events.db import commit
 from csi_events.extensions import db as _db
 from csi_events.models import LearningOpportunity, Registration
 from csi_events.registrations.services import RegistrationInput, cancel, register
+from tests.concurrency import run_concurrently
 from tests.factories import make_opportunity
-
-
-def _run_concurrently(app, count, work):
-    barrier = threading.Barrier(count)
-    errors = []
-
-    def runner(i):
-        with app.app_context():
-            try:
-                barrier.wait()
-                work(i)
-            except Exception as err:  # collected and asserted below
-                errors.append(repr(err))
-            finally:
-                _db.session.remove()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
 
 
 def _states(db, opp_id):
@@ -51,7 +28,7 @@ def test_twenty_concurrent_signups_for_five_seats(app, db):
         register(opp, RegistrationInput(first_name="P", last_name=str(i), email=f"rush{i}@example.org"))
         commit(_db.session)
 
-    errors = _run_concurrently(app, 24, sign_up)
+    _, errors = run_concurrently(app, 24, sign_up)
     assert errors == []
     db.session.expire_all()
     confirmed, waiting = _states(db, opp_id)
@@ -74,7 +51,7 @@ def test_concurrent_cancels_promote_in_order_without_overbooking(app, db):
         cancel(_db.session.get(Registration, confirmed_ids[i]))
         commit(_db.session)
 
-    errors = _run_concurrently(app, 5, cancel_one)
+    _, errors = run_concurrently(app, 5, cancel_one)
     assert errors == []
     db.session.expire_all()
     confirmed, waiting = _states(db, opp_id)

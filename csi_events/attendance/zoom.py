@@ -11,7 +11,7 @@ present are the length of the union of their [join, leave] intervals (a rejoin o
 counted twice). A person attended when minutes >= Session.attendance_threshold_pct of the session's length.
 
 Applying: people are matched by e-mail (following merges); everyone else is offered by name for staff to
-match by hand or to add as a new person. Every check-in goes through checkin.services.check_in with
+match by hand or to add as a new person. Every check-in goes through checkin.scan.check_in with
 method "import", override (the import comes after the session's window) and a nonce derived from the
 session and the person, so importing the same file again replays the first answers and changes nothing.
 """
@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
-from ..checkin.services import check_in
+from ..checkin.scan import check_in
 from ..db import utcnow
 from ..extensions import db
 from ..opportunities.models import Session
@@ -276,7 +276,7 @@ def admit(session: Session, person: Person, minutes: int, by) -> tuple[str, str 
         if result.checkin is not None and result.checkin.minutes_present is None:
             result.checkin.minutes_present = minutes
         return "already", None
-    from ..checkin.services import status_message
+    from ..checkin.scan import status_message
 
     return "refused", status_message(result.status)
 

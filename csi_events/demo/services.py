@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from .. import outbox
 from ..auth.models import User
 from ..auth.services import create_user
-from ..checkin.services import check_in
+from ..checkin.scan import check_in
 from ..db import utcnow
 from ..directory.models import Lea, School
 from ..extensions import db

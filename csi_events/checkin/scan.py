@@ -1,0 +1,439 @@
+"""Check-in rules: one service decides every check-in (scanner, search, walk-ins, API, offline sync, imports).
+
+Services flush; callers commit. The scan path (check_in) is one read and at most two inserts: a single
+statement returns the answer already given to the nonce, the ticket's registration with what the answer shows,
+this person's check-in for the session and the counts; then the check-in is inserted and the answer is stored
+under its nonce. Races are settled by the database itself, with no explicit lock:
+`INSERT ... ON CONFLICT DO NOTHING` on the unique (session, person) and on the unique nonce, on PostgreSQL and
+SQLite alike (PostgreSQL waits for a concurrent inserter of the same key to finish). When another request holds
+the nonce, what this one wrote is taken back and that request's answer is returned. The statements are Core,
+built once, run on the ORM session's connection (same transaction).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+
+from flask_babel import gettext as _
+from sqlalchemy import Boolean, Integer, bindparam, case, delete, func, select, text, update
+
+from ..audit.services import record
+from ..auth.models import User
+from ..db import UTCDateTime, utcnow
+from ..directory.models import Lea, School
+from ..errors import Conflict
+from ..extensions import db
+from ..opportunities.models import Session, opportunity_facilitators
+from ..people.models import Person
+from ..registrations.models import Registration
+from .models import CHECKIN_METHODS, CheckIn, ScanAnswer
+
+STATUSES = ("ok", "already_checked_in", "invalid", "canceled", "wrong_session", "waitlisted", "not_open")
+# A ticket token as minted by registrations.models.new_ticket (URL-safe base64), with room to spare.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{8,64}")
+# A scan time sent by an offline device is trusted back to this far.
+MAX_OFFLINE_AGE = timedelta(days=2)
+
+
+@dataclass
+class CheckInResult:
+    status: str
+    checkin_id: int | None = None
+    person: dict | None = None
+    counts: dict = field(default_factory=dict)
+    replayed: bool = False  # the answer stored for this nonce, returned unchanged
+    answer: dict | None = None  # the JSON answer (API.md)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def checkin(self) -> CheckIn | None:
+        """The CheckIn made (ok) or found (already_checked_in), loaded on first use."""
+        if self.checkin_id is None:
+            return None
+        cached = self.__dict__.get("_checkin")
+        if cached is None:
+            cached = db.session.get(CheckIn, self.checkin_id, populate_existing=True)
+            self.__dict__["_checkin"] = cached
+        return cached
+
+
+def parse_ticket(value: str | None) -> str | None:
+    """The token from a bare token or a ticket URL (any host, path ending in /t/<token>)."""
+    text = (value or "").strip()
+    if "/t/" in text:
+        text = text.rsplit("/t/", 1)[1]
+        text = text.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    return text if _TOKEN.fullmatch(text) else None
+
+
+def checkin_window_open(session: Session, moment: datetime) -> bool:
+    opens, closes = session.checkin_window
+    return opens <= moment <= closes
+
+
+# --- the hot path: statements built once (Core, bind parameters), run on the session's connection ---------
+
+_reg, _person, _lea, _school = (m.__table__ for m in (Registration, Person, Lea, School))
+_ci, _answers, _users = CheckIn.__table__, ScanAnswer.__table__, User.__table__
+_by = _users.alias("by_user")
+_BY_LABEL = func.coalesce(func.nullif(_by.c.display_name, ""), _by.c.email)
+
+_FIND_ANSWER = select(_answers.c.answer).where(_answers.c.nonce == bindparam("nonce"))
+
+
+# The session's check-ins in one pass (an aggregate: always exactly one row, so it anchors the read below).
+_SESSION_COUNTS = (
+    select(
+        func.count().label("checked_in"),
+        func.coalesce(func.sum(case((_ci.c.method == "walk_in", 1), else_=0)), 0).label("walk_ins"),
+    )
+    .where(_ci.c.session_id == bindparam("session_id"), _ci.c.undone_at.is_(None))
+    .subquery("session_counts")
+)
+_READ_TICKET = select(
+    _FIND_ANSWER.scalar_subquery().label("replay"),
+    _SESSION_COUNTS.c.checked_in,
+    _SESSION_COUNTS.c.walk_ins,
+    select(func.count())
+    .select_from(_reg)
+    .where(_reg.c.opportunity_id == bindparam("opportunity_id"), _reg.c.status == "confirmed")
+    .scalar_subquery()
+    .label("confirmed"),
+    _reg.c.id.label("registration_id"),
+    _reg.c.opportunity_id,
+    _reg.c.person_id,
+    _reg.c.status,
+    _reg.c.needs.label("registration_needs"),
+    _person.c.first_name,
+    _person.c.last_name,
+    _person.c.needs.label("person_needs"),
+    _lea.c.name.label("lea"),
+    _school.c.name.label("school"),
+    _ci.c.id.label("checkin_id"),
+    _ci.c.checked_in_at,
+    _ci.c.method,
+    _ci.c.override,
+    _ci.c.undone_at,
+    _BY_LABEL.label("by_label"),
+).select_from(
+    _SESSION_COUNTS.outerjoin(
+        _reg.join(_person, _person.c.id == _reg.c.person_id)
+        .outerjoin(_lea, _lea.c.id == _person.c.lea_id)
+        .outerjoin(_school, _school.c.id == _person.c.school_id)
+        .outerjoin(_ci, (_ci.c.session_id == bindparam("session_id")) & (_ci.c.person_id == _reg.c.person_id))
+        .outerjoin(_by, _by.c.id == _ci.c.by_user_id),
+        _reg.c.ticket == bindparam("ticket"),
+    )
+)
+
+_READ_CHECKIN = (
+    select(
+        _ci.c.id.label("checkin_id"),
+        _ci.c.checked_in_at,
+        _ci.c.method,
+        _ci.c.override,
+        _ci.c.undone_at,
+        _BY_LABEL.label("by_label"),
+    )
+    .select_from(_ci)
+    .outerjoin(_by, _by.c.id == _ci.c.by_user_id)
+    .where(_ci.c.session_id == bindparam("session_id"), _ci.c.person_id == bindparam("person_id"))
+)
+
+_DELETE_CHECKIN = delete(_ci).where(_ci.c.id == bindparam("id"))
+_SET_ANSWER = update(_answers).where(_answers.c.nonce == bindparam("key")).values(answer=bindparam("answer"))
+
+_REVIVE = (
+    update(_ci)
+    .where(_ci.c.id == bindparam("key"), _ci.c.undone_at.is_not(None))
+    .values(
+        registration_id=bindparam("registration_id"),
+        checked_in_at=bindparam("checked_in_at"),
+        scanned_at=bindparam("scanned_at"),
+        by_user_id=bindparam("by_user_id"),
+        method=bindparam("method"),
+        override=bindparam("override"),
+        undone_at=None,
+        undone_by_id=None,
+    )
+)
+
+# INSERT ... ON CONFLICT DO NOTHING RETURNING: the same text on PostgreSQL and SQLite (3.35+); written as
+# text so that SQLAlchemy caches its compiled form (the dialect constructs carry no cache key).
+_CLAIM_NONCE = (
+    text(
+        "INSERT INTO scan_answers (nonce, session_id, answer, created_at) "
+        "VALUES (:nonce, :session_id, :answer, :created_at) ON CONFLICT (nonce) DO NOTHING RETURNING id"
+    )
+    .bindparams(bindparam("answer", type_=_answers.c.answer.type), bindparam("created_at", type_=UTCDateTime()))
+    .columns(id=Integer)
+)
+_ADD_CHECKIN = (
+    text(
+        "INSERT INTO checkins (session_id, person_id, registration_id, checked_in_at, scanned_at, by_user_id, "
+        "method, override) VALUES (:session_id, :person_id, :registration_id, :checked_in_at, :scanned_at, "
+        ":by_user_id, :method, :override) ON CONFLICT (session_id, person_id) DO NOTHING RETURNING id, checked_in_at"
+    )
+    .bindparams(
+        bindparam("checked_in_at", type_=UTCDateTime()),
+        bindparam("scanned_at", type_=UTCDateTime()),
+        bindparam("override", type_=Boolean()),
+    )
+    .columns(id=Integer, checked_in_at=UTCDateTime())
+)
+
+
+def _connection():
+    return db.session.connection()
+
+
+_IS_FACILITATOR = select(opportunity_facilitators.c.user_id).where(
+    opportunity_facilitators.c.opportunity_id == bindparam("opportunity_id"),
+    opportunity_facilitators.c.user_id == bindparam("user_id"),
+)
+
+
+@dataclass(frozen=True)
+class SessionRef:
+    """What a scan needs of a session, read in the same statement as the caller's right to check in."""
+
+    id: int
+    opportunity_id: int
+    starts_at: datetime
+    ends_at: datetime
+    checkin_opens_at: datetime | None
+    checkin_closes_at: datetime | None
+
+    checkin_window = property(Session.checkin_window.fget)  # the model's rule, not a copy of it
+
+
+_sessions = Session.__table__
+_SESSION_FOR_SCAN = select(
+    _sessions.c.id,
+    _sessions.c.opportunity_id,
+    _sessions.c.starts_at,
+    _sessions.c.ends_at,
+    _sessions.c.checkin_opens_at,
+    _sessions.c.checkin_closes_at,
+    select(opportunity_facilitators.c.user_id)
+    .where(
+        opportunity_facilitators.c.opportunity_id == _sessions.c.opportunity_id,
+        opportunity_facilitators.c.user_id == bindparam("user_id"),
+    )
+    .exists()
+    .label("facilitates"),
+).where(_sessions.c.id == bindparam("session_id"))
+
+
+def session_for_scan(session_id: int, user) -> tuple[SessionRef | None, bool]:
+    """(the session or None, may this user check people in for it), in one statement."""
+    row = (
+        _connection()
+        .execute(_SESSION_FOR_SCAN, {"session_id": session_id, "user_id": getattr(user, "id", None)})
+        .first()
+    )
+    if row is None:
+        return None, False
+    allowed = user is not None and getattr(user, "is_authenticated", False) and (user.is_staff or bool(row.facilitates))
+    return SessionRef(*row[:6]), allowed
+
+
+def may_check_in(user, session: Session) -> bool:
+    """Staff and admins check in for any session; a facilitator for the opportunities they facilitate
+    (the rule of auth.access.can_manage_opportunity, in one small query for the scan path)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_staff:
+        return True
+    conn = _connection()
+    params = {"opportunity_id": session.opportunity_id, "user_id": user.id}
+    return conn.execute(_IS_FACILITATOR, params).first() is not None
+
+
+def session_counts(session: Session) -> dict:
+    """checked_in / confirmed / walk_ins of a session, in one statement."""
+    conn = _connection()
+    params = {"nonce": None, "ticket": None, "session_id": session.id, "opportunity_id": session.opportunity_id}
+    row = conn.execute(_READ_TICKET, params).one()
+    checked_in, walk_ins, confirmed = row.checked_in, row.walk_ins, row.confirmed
+    return {"checked_in": int(checked_in), "confirmed": int(confirmed), "walk_ins": int(walk_ins)}
+
+
+def _checkin_json(checkin_id, checked_in_at, by_label, method, override) -> dict:
+    return {
+        "id": checkin_id,
+        "checked_in_at": checked_in_at.isoformat(),
+        "by": by_label,
+        "method": method,
+        "override": bool(override),
+    }
+
+
+def _label(user) -> str | None:
+    return getattr(user, "label", None) if user is not None else None
+
+
+def check_in(
+    session: Session,
+    ticket: str | None,
+    nonce: str | None,
+    by: User | None,
+    method: str = "qr",
+    override: bool = False,
+    scanned_at: datetime | None = None,
+    now: datetime | None = None,
+) -> CheckInResult:
+    """Decide a scan, in the order of DESIGN.md "Check-in rules", and record it. Flush only.
+
+    The same nonce again returns the first answer unchanged and stores nothing. A fresh scan costs one read
+    and, when it checks someone in, two inserts (the check-in, the answer kept for its nonce)."""
+    if method not in CHECKIN_METHODS:
+        raise ValueError(f"unknown check-in method {method}")
+    now = now or utcnow()
+    if scanned_at is not None:
+        scanned_at = min(max(scanned_at, now - MAX_OFFLINE_AGE), now)
+    moment = scanned_at or now
+    db.session.flush()  # pending ORM changes first: the statements below go straight to the connection
+    conn = _connection()
+
+    token = parse_ticket(ticket)
+    params = {"nonce": nonce, "ticket": token, "session_id": session.id, "opportunity_id": session.opportunity_id}
+    row = conn.execute(_READ_TICKET, params).one()
+    if nonce and row.replay is not None:
+        return _replay(row.replay)
+    counts = {"checked_in": int(row.checked_in), "confirmed": int(row.confirmed), "walk_ins": int(row.walk_ins)}
+
+    person = None
+    if row.registration_id is not None:
+        needs = "; ".join(part for part in (row.registration_needs, row.person_needs) if part) or None
+        person = {
+            "name": f"{row.first_name} {row.last_name}".strip(),
+            "lea": row.lea,
+            "school": row.school,
+            "needs": needs,
+        }
+
+    if row.registration_id is None:
+        status = "invalid"
+    elif row.status == "cancelled":
+        status = "canceled"
+    elif row.opportunity_id != session.opportunity_id:
+        status, person = "wrong_session", None
+    elif row.status == "waitlisted" and not override:
+        status = "waitlisted"
+    elif not override and not checkin_window_open(session, moment):
+        status = "not_open"
+    elif row.checkin_id is not None and row.undone_at is None:
+        status = "already_checked_in"
+    else:
+        status = "ok"
+
+    checkin = None
+    if status == "already_checked_in":
+        checkin = _checkin_json(row.checkin_id, row.checked_in_at, row.by_label, row.method, row.override)
+    claimed = False
+    if status == "ok" and nonce and row.checkin_id is not None:
+        # Reviving an undone check-in cannot be taken back cheaply: claim the nonce before writing.
+        claimed = True
+        if not _claim(conn, nonce, session.id, {"status": "pending"}, now):
+            return _replay(conn.execute(_FIND_ANSWER, {"nonce": nonce}).scalar())
+    inserted_id = None
+    if status == "ok":
+        values = {
+            "session_id": session.id,
+            "person_id": row.person_id,
+            "registration_id": row.registration_id,
+            "checked_in_at": scanned_at or now,
+            "scanned_at": scanned_at,
+            "by_user_id": getattr(by, "id", None),
+            "method": method,
+            "override": bool(override),
+        }
+        status, checkin, inserted_id = _record_checkin(conn, row, values, _label(by))
+        if status == "ok":
+            counts["checked_in"] += 1
+            counts["walk_ins"] += 1 if method == "walk_in" else 0
+
+    answer = {"status": status, "checkin": checkin, "person": person, "counts": counts}
+    if claimed:
+        conn.execute(_SET_ANSWER, {"key": nonce, "answer": answer})
+    elif nonce and not _claim(conn, nonce, session.id, answer, now):
+        # The same nonce is being (or was just) answered by another request, which came first: take back
+        # what this one wrote and give that request's answer.
+        if inserted_id is not None:
+            conn.execute(_DELETE_CHECKIN, {"id": inserted_id})
+        return _replay(conn.execute(_FIND_ANSWER, {"nonce": nonce}).scalar())
+
+    if status == "ok" and override:
+        record(
+            "checkin_override",
+            actor=by,
+            target_type="checkins",
+            target_id=checkin["id"],
+            session_id=session.id,
+            registration_id=row.registration_id,
+            registration_status=row.status,
+            window_open=checkin_window_open(session, moment),
+        )
+    return CheckInResult(status, checkin["id"] if checkin else None, person, counts, answer=answer)
+
+
+def _claim(conn, nonce: str, session_id: int, answer: dict, now: datetime) -> bool:
+    """Store the answer of a nonce; False when another request holds the nonce (PostgreSQL waits for it)."""
+    params = {"nonce": nonce, "session_id": session_id, "answer": answer, "created_at": now}
+    return conn.execute(_CLAIM_NONCE, params).first() is not None
+
+
+def _replay(answer: dict) -> CheckInResult:
+    checkin_id = (answer.get("checkin") or {}).get("id")
+    return CheckInResult(
+        answer["status"], checkin_id, answer.get("person"), answer.get("counts") or {}, replayed=True, answer=answer
+    )
+
+
+def _record_checkin(conn, row, values: dict, by_label: str | None) -> tuple[str, dict, int | None]:
+    """Insert (or revive an undone) check-in: ("ok", checkin, id if inserted). A concurrent scan of the same
+    person that won the race makes this one ("already_checked_in", the first check-in, None)."""
+    for _attempt in range(3):
+        if row.checkin_id is None:
+            created = conn.execute(_ADD_CHECKIN, values).first()
+            if created is not None:
+                checkin = _checkin_json(
+                    created.id, created.checked_in_at, by_label, values["method"], values["override"]
+                )
+                return "ok", checkin, created.id
+        else:
+            revived = conn.execute(_REVIVE, {**values, "key": row.checkin_id})
+            if revived.rowcount == 1:
+                checkin = _checkin_json(
+                    row.checkin_id, values["checked_in_at"], by_label, values["method"], values["override"]
+                )
+                return "ok", checkin, None
+        # Someone else was first: read what is there now (PostgreSQL waited for their commit).
+        row = conn.execute(
+            _READ_CHECKIN, {"session_id": values["session_id"], "person_id": values["person_id"]}
+        ).first()
+        if row is None:
+            row = SimpleNamespace(checkin_id=None)
+        elif row.undone_at is None:
+            checkin = _checkin_json(row.checkin_id, row.checked_in_at, row.by_label, row.method, row.override)
+            return "already_checked_in", checkin, None
+    raise Conflict(_("This check-in changed several times at once; scan again."), code="retry")
+
+
+def status_message(status: str) -> str:
+    return {
+        "ok": _("Checked in"),
+        "already_checked_in": _("Already checked in"),
+        "invalid": _("Unknown ticket"),
+        "canceled": _("Registration cancelled"),
+        "wrong_session": _("Ticket for another learning opportunity"),
+        "waitlisted": _("On the waitlist"),
+        "not_open": _("Check-in is not open for this session"),
+    }[status]
