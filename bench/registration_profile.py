@@ -9,7 +9,7 @@ POST /api/v1/opportunities/<id>/registrations, one at a time, and reports:
   - with --profile, a cProfile listing of the request (sorted by cumulative time).
 No HTTP server is involved (see registration_rush.py for that), so the figures are the application's own cost.
 
-    flock /tmp/bench.lock .venv/bin/python bench/registration_profile.py [--db postgres] [--mail] [--profile]
+    flock .bench.lock .venv/bin/python bench/registration_profile.py [--db postgres] [--mail] [--profile]
 """
 
 from __future__ import annotations

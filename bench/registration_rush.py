@@ -13,9 +13,9 @@ What it does, for each database asked for (SQLite file, PostgreSQL):
   5. stops gunicorn.
 
 Run from the project root (other benchmarks share the machine: take the lock):
-    flock /tmp/bench.lock .venv/bin/python bench/registration_rush.py                # both databases, burst
-    flock /tmp/bench.lock .venv/bin/python bench/registration_rush.py --concurrency 50
-    flock /tmp/bench.lock .venv/bin/python bench/registration_rush.py --spread 20    # 25 arrivals per second
+    flock .bench.lock .venv/bin/python bench/registration_rush.py                # both databases, burst
+    flock .bench.lock .venv/bin/python bench/registration_rush.py --concurrency 50
+    flock .bench.lock .venv/bin/python bench/registration_rush.py --spread 20    # 25 arrivals per second
 PostgreSQL: BENCH_POSTGRES_URL (default: the local server, database test_bench_registration, which is
 dropped and created anew). Exit status 1 when a check fails.
 
