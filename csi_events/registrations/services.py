@@ -2,6 +2,10 @@
 
 Every seat decision of an opportunity first takes lock_row_for_update() on the opportunity row, so
 concurrent sign-ups and cancels are serialized on PostgreSQL (row lock) and SQLite (write lock) alike.
+
+The other registration helpers live beside this module and are re-exported here for callers:
+people_lookup (directory resolution, finding or creating the person), manage_links (the signed link to a
+person's registrations) and queries (the roster and a person's registrations).
 """
 
 from __future__ import annotations
@@ -9,22 +13,47 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, case, func, select, text, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy import case, func, select, update
 
 from .. import outbox
 from ..audit.services import record
-from ..db import UTCDateTime, lock_row_for_update, utcnow
-from ..directory.models import Lea, School
-from ..errors import Conflict, ValidationFailed
+from ..db import lock_row_for_update, utcnow
+from ..errors import Conflict
 from ..extensions import db
-from ..links import make_token
 from ..opportunities.models import LearningOpportunity
-from ..people.models import PERSON_ROLES, Person, normalize_email
+from .manage_links import manage_url, request_manage_link
 from .models import Registration
+from .people_lookup import (
+    find_or_create_person,
+    find_person_by_email,
+    get_or_create_person,
+    lookup_lea,
+    lookup_school,
+    resolve_directory,
+)
+from .queries import person_registrations, roster
+
+__all__ = [
+    "RegistrationInput",
+    "RegistrationOutcome",
+    "cancel",
+    "confirm_from_waitlist",
+    "confirmed_count",
+    "fill_from_waitlist",
+    "find_or_create_person",
+    "find_person_by_email",
+    "get_or_create_person",
+    "lookup_lea",
+    "lookup_school",
+    "manage_url",
+    "person_registrations",
+    "register",
+    "registration_closed_reason",
+    "request_manage_link",
+    "resolve_directory",
+    "roster",
+]
 
 
 @dataclass
@@ -44,112 +73,6 @@ class RegistrationInput:
 class RegistrationOutcome:
     registration: Registration
     created: bool  # False: this person was already registered (nothing new stored)
-
-
-def resolve_directory(data: RegistrationInput) -> tuple[Lea | None, School | None]:
-    """The LEA and school named by code; a school must belong to the LEA given."""
-    lea = school = None
-    if data.lea_cd_code:
-        lea = db.session.scalar(select(Lea).where(Lea.cd_code == data.lea_cd_code.strip()))
-        if lea is None:
-            raise ValidationFailed(
-                _("Unknown LEA."), fields={"lea_cd_code": [_("No LEA has the CD code %(c)s.", c=data.lea_cd_code)]}
-            )
-    if data.school_cds_code:
-        school = db.session.scalar(select(School).where(School.cds_code == data.school_cds_code.strip()))
-        if school is None:
-            raise ValidationFailed(
-                _("Unknown school."),
-                fields={"school_cds_code": [_("No school has the CDS code %(c)s.", c=data.school_cds_code)]},
-            )
-        if lea is not None and school.lea_id != lea.id:
-            raise ValidationFailed(
-                _("That school is not part of that LEA."),
-                fields={"school_cds_code": [_("%(s)s is not a school of %(l)s.", s=school.name, l=lea.name)]},
-            )
-        lea = lea or school.lea
-    if data.role not in PERSON_ROLES:
-        raise ValidationFailed(_("Unknown role."), fields={"role": [_("Choose one of the listed roles.")]})
-    return lea, school
-
-
-def find_or_create_person(data: RegistrationInput, lea: Lea | None, school: School | None) -> Person:
-    """The person with this e-mail, or a new one. An existing person's details are not changed by a
-    public sign-up (anyone can type any address); staff edit people on their pages."""
-    return _find_or_create_person(data, lea, school)[0]
-
-
-def _find_or_create_person(data: RegistrationInput, lea: Lea | None, school: School | None) -> tuple[Person, bool]:
-    """(person, created). On PostgreSQL and SQLite a new address costs one statement: INSERT .. ON
-    CONFLICT (email) DO NOTHING RETURNING the row; when it returns nothing the address is known (or
-    another request created it a moment ago) and the person is read. Elsewhere: read, then insert in a
-    savepoint."""
-    email = normalize_email(data.email)
-    values = {
-        "email": email,
-        "first_name": data.first_name.strip(),
-        "last_name": data.last_name.strip(),
-        "role": data.role,
-        "lea_id": lea.id if lea is not None else None,
-        "school_id": school.id if school is not None else None,
-        "organization": (data.organization or "").strip() or None,
-        "preferred_language": data.preferred_language,
-    }
-    if db.session.get_bind().dialect.name in ("postgresql", "sqlite"):
-        now = utcnow()
-        person = db.session.scalars(
-            select(Person).from_statement(_INSERT_NEW_PERSON), {**values, "created_at": now, "updated_at": now}
-        ).one_or_none()
-        if person is not None:
-            return person, True
-        return _known_person(email), False
-    person = db.session.scalar(select(Person).where(Person.email == email))
-    if person is not None:
-        return _survivor(person), False
-    person = Person(**values)
-    try:
-        with db.session.begin_nested():
-            db.session.add(person)
-    except IntegrityError:
-        # Another request created this e-mail a moment ago.
-        return _known_person(email), False
-    return person, True
-
-
-# Written as text on purpose: SQLAlchemy does not cache the compiled form of its dialect-specific
-# on_conflict_do_nothing() inserts, and compiling it on every sign-up cost more than the statement.
-_NEW_PERSON_COLUMNS = (
-    "email",
-    "first_name",
-    "last_name",
-    "role",
-    "lea_id",
-    "school_id",
-    "organization",
-    "preferred_language",
-    "created_at",
-    "updated_at",
-)
-_INSERT_NEW_PERSON = (
-    text(
-        f"INSERT INTO people ({', '.join(_NEW_PERSON_COLUMNS)}) "
-        f"VALUES ({', '.join(':' + c for c in _NEW_PERSON_COLUMNS)}) "
-        "ON CONFLICT (email) DO NOTHING "
-        f"RETURNING {', '.join(c.name for c in Person.__table__.columns)}"
-    )
-    .bindparams(bindparam("created_at", type_=UTCDateTime()), bindparam("updated_at", type_=UTCDateTime()))
-    .columns(*Person.__table__.columns)
-)
-
-
-def _known_person(email: str) -> Person:
-    return _survivor(db.session.scalar(select(Person).where(Person.email == email)))
-
-
-def _survivor(person: Person) -> Person:
-    if person.merged_into_id is not None:
-        return db.session.get(Person, person.merged_into_id)
-    return person
 
 
 def registration_closed_reason(opportunity: LearningOpportunity, now: datetime) -> str | None:
@@ -201,7 +124,7 @@ def register(
         if reason:
             raise Conflict(reason, code="registration_closed")
     lea, school = resolve_directory(data)
-    person, new_person = _find_or_create_person(data, lea, school)
+    person, new_person = get_or_create_person(data, lea, school)
 
     lock_row_for_update(db.session, "opportunities", opportunity.id)
     # A person created in this transaction has no registration yet: no need to look.
@@ -337,124 +260,3 @@ def confirm_from_waitlist(registration: Registration, *, actor=None, now: dateti
     )
     outbox.enqueue(db.session, "registration_promoted", registration_id=registration.id)
     return registration
-
-
-def find_person_by_email(email: str) -> Person | None:
-    """The person behind an address, following a merge to the surviving record."""
-    person = db.session.scalar(select(Person).where(Person.email == normalize_email(email)))
-    if person is not None and person.merged_into_id is not None:
-        person = db.session.get(Person, person.merged_into_id)
-    return person
-
-
-def manage_url(person_id: int) -> str:
-    """The signed, expiring link to a person's list of registrations."""
-    return f"{current_app.config['BASE_URL']}/me/{make_token('manage', {'p': person_id})}"
-
-
-def request_manage_link(email: str) -> bool:
-    """Queue an e-mail with the manage link when the address is known. The caller must answer the same
-    words either way (never reveal whether an address is known); the return value is for tests and logs."""
-    person = find_person_by_email(email)
-    if person is None or person.email is None:
-        return False
-    outbox.enqueue(db.session, "manage_link", person_id=person.id, url=manage_url(person.id))
-    return True
-
-
-def lookup_lea(text: str | None) -> Lea | None:
-    """An LEA from what a person typed: a 7-digit CD code, "Name (CD code)" as the type-ahead fills it,
-    or the LEA's name (exact, else a unique partial match). Raises ValidationFailed on field `lea`."""
-    value = (text or "").strip()
-    if not value:
-        return None
-    code = _trailing_code(value, 7)
-    if code:
-        lea = db.session.scalar(select(Lea).where(Lea.cd_code == code))
-        if lea is None:
-            raise ValidationFailed(_("Unknown LEA."), fields={"lea": [_("No LEA has the CD code %(c)s.", c=code)]})
-        return lea
-    lea = _unique_by_name(select(Lea), Lea.name, value)
-    if lea is None:
-        raise ValidationFailed(
-            _("Unknown LEA."),
-            fields={"lea": [_("We could not find one LEA named “%(v)s”. Choose it from the list.", v=value[:100])]},
-        )
-    return lea
-
-
-def lookup_school(text: str | None, lea: Lea | None) -> School | None:
-    """A school from a 14-digit CDS code, "Name (CDS code)", or its name within the chosen LEA."""
-    value = (text or "").strip()
-    if not value:
-        return None
-    code = _trailing_code(value, 14)
-    if code:
-        school = db.session.scalar(select(School).where(School.cds_code == code))
-        if school is None:
-            raise ValidationFailed(
-                _("Unknown school."), fields={"school": [_("No school has the CDS code %(c)s.", c=code)]}
-            )
-        return school
-    stmt = select(School)
-    if lea is not None:
-        stmt = stmt.where(School.lea_id == lea.id)
-    school = _unique_by_name(stmt, School.name, value)
-    if school is None:
-        raise ValidationFailed(
-            _("Unknown school."),
-            fields={
-                "school": [_("We could not find one school named “%(v)s” in that LEA. Check the name.", v=value[:100])]
-            },
-        )
-    return school
-
-
-def _trailing_code(value: str, digits: int) -> str | None:
-    """`1964733` or `Some Name (1964733)` -> the code; anything else -> None."""
-    candidate = value
-    if value.endswith(")") and "(" in value:
-        candidate = value[value.rindex("(") + 1 : -1].strip()
-    if len(candidate) == digits and candidate.isdigit():
-        return candidate
-    return None
-
-
-def _unique_by_name(stmt, column, value: str):
-    exact = db.session.scalars(stmt.where(func.lower(column) == value.lower()).limit(2)).all()
-    if len(exact) == 1:
-        return exact[0]
-    if exact:
-        return None
-    partial = db.session.scalars(stmt.where(column.icontains(value, autoescape=True)).limit(2)).all()
-    return partial[0] if len(partial) == 1 else None
-
-
-def roster(opportunity: LearningOpportunity) -> dict[str, list[Registration]]:
-    """An opportunity's registrations by status (waitlist in order), with person, LEA and school loaded
-    in a fixed number of queries."""
-    rows = db.session.scalars(
-        select(Registration)
-        .where(Registration.opportunity_id == opportunity.id)
-        .options(selectinload(Registration.person).selectinload(Person.lea))
-        .options(selectinload(Registration.person).selectinload(Person.school))
-        .order_by(Registration.created_at, Registration.id)
-    ).all()
-    groups: dict[str, list[Registration]] = {"confirmed": [], "waitlisted": [], "cancelled": []}
-    for row in rows:
-        groups.setdefault(row.status, []).append(row)
-    groups["waitlisted"].sort(key=lambda r: (r.waitlist_position or 0, r.id))
-    groups["cancelled"].sort(key=lambda r: (r.cancelled_at or r.created_at, r.id))
-    return groups
-
-
-def person_registrations(person: Person) -> list[Registration]:
-    """A person's registrations with their opportunities and sessions, in a fixed number of queries."""
-    return list(
-        db.session.scalars(
-            select(Registration)
-            .where(Registration.person_id == person.id)
-            .options(selectinload(Registration.opportunity).selectinload(LearningOpportunity.sessions))
-            .order_by(Registration.created_at.desc(), Registration.id.desc())
-        )
-    )

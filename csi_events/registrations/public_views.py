@@ -1,0 +1,200 @@
+"""Public registration pages: the sign-up form, the ticket (page, QR code, calendar file, cancel) and a
+person's own list of registrations opened from a signed link."""
+
+from __future__ import annotations
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..db import commit, utcnow
+from ..errors import Conflict, NotFound, ValidationFailed
+from ..extensions import db, limiter
+from ..links import LinkInvalid, read_token
+from ..opportunities.calendar import opportunity_ics
+from ..opportunities.models import LearningOpportunity
+from ..people.models import Person
+from . import services
+from .forms import ActionForm, ManageLinkForm, RegistrationForm
+from .manage_links import request_manage_link
+from .models import Registration
+from .qr import qr_png, qr_svg, ticket_url
+from .queries import person_registrations
+from .view_common import (
+    FORM_BODY_LIMIT,
+    apply_field_errors,
+    bp,
+    input_from_form,
+    manage_link_limit,
+    registration_limit,
+)
+
+
+def _private(response: Response) -> Response:
+    """Pages that hold a ticket or a personal link: never cached, never sent on as a referrer."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _opportunity_or_404(opportunity_id: int) -> LearningOpportunity:
+    opportunity = db.session.get(LearningOpportunity, opportunity_id)
+    if opportunity is None:
+        raise NotFound(_("There is no such learning opportunity."))
+    return opportunity
+
+
+# --- public sign-up --------------------------------------------------------------------------------
+
+
+@bp.route("/opportunities/<int:opportunity_id>/register", methods=["GET", "POST"])
+@limiter.shared_limit(registration_limit, scope="registration", methods=["POST"])
+def register(opportunity_id: int):
+    request.max_content_length = FORM_BODY_LIMIT
+    opportunity = _opportunity_or_404(opportunity_id)
+    reason = services.registration_closed_reason(opportunity, utcnow())
+    if reason:
+        status = 409 if request.method == "POST" else 200
+        return render_template("registrations/closed.html", opportunity=opportunity, reason=reason), status
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        try:
+            outcome = services.register(opportunity, input_from_form(form), source="online")
+        except ValidationFailed as err:
+            db.session.rollback()
+            apply_field_errors(form, err)
+        except Conflict as err:
+            db.session.rollback()
+            return render_template("registrations/closed.html", opportunity=opportunity, reason=err.message), 409
+        else:
+            commit(db.session)
+            if not outcome.created:
+                # Never show the ticket or say whether this address was registered: the confirmation was
+                # re-sent to the address itself, which is the only place that learns the answer.
+                return _private(
+                    Response(render_template("registrations/resent.html", opportunity=opportunity), status=200)
+                )
+            reg = outcome.registration
+            if reg.status == "confirmed":
+                flash(_("You are registered. Your ticket is below; we have e-mailed it to you too."), "success")
+            else:
+                flash(
+                    _(
+                        "The event is full, so you are on the waitlist at position %(n)d. We will e-mail you "
+                        "if a seat opens.",
+                        n=reg.waitlist_position,
+                    ),
+                    "success",
+                )
+            return redirect(url_for("registrations.ticket", token=reg.ticket), code=303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("registrations/register.html", opportunity=opportunity, form=form), status
+
+
+register.access_rule = "public"
+
+
+# --- ticket ----------------------------------------------------------------------------------------
+
+
+def _registration_by_ticket(token: str) -> Registration:
+    reg = db.session.scalar(
+        select(Registration)
+        .where(Registration.ticket == token)
+        .options(
+            selectinload(Registration.opportunity).selectinload(LearningOpportunity.sessions),
+            selectinload(Registration.person),
+        )
+    )
+    if reg is None:
+        raise NotFound(_("This ticket does not exist. Check the link in your e-mail."))
+    return reg
+
+
+@bp.get("/t/<token>")
+def ticket(token: str):
+    reg = _registration_by_ticket(token)
+    url = ticket_url(reg.ticket)
+    page = render_template("registrations/ticket.html", reg=reg, opportunity=reg.opportunity, qr=qr_svg(url), url=url)
+    return _private(Response(page))
+
+
+@bp.get("/t/<token>/qr.png")
+def ticket_qr(token: str):
+    reg = _registration_by_ticket(token)
+    return _private(Response(qr_png(ticket_url(reg.ticket)), mimetype="image/png"))
+
+
+@bp.get("/t/<token>.ics")
+def ticket_ics(token: str):
+    reg = _registration_by_ticket(token)
+    response = Response(opportunity_ics(reg.opportunity), mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'attachment; filename="opportunity-{reg.opportunity_id}.ics"'
+    return _private(response)
+
+
+@bp.route("/t/<token>/cancel", methods=["GET", "POST"])
+def ticket_cancel(token: str):
+    reg = _registration_by_ticket(token)
+    form = ActionForm()
+    if request.method == "POST" and form.validate_on_submit():
+        if reg.status != "cancelled":
+            services.cancel(reg)
+            commit(db.session)
+            flash(_("Your registration is cancelled."), "success")
+        return redirect(url_for("registrations.ticket", token=token), code=303)
+    page = render_template("registrations/cancel_confirm.html", reg=reg, opportunity=reg.opportunity, form=form)
+    return _private(Response(page, status=200 if request.method == "GET" else 400))
+
+
+for _view in (ticket, ticket_qr, ticket_ics, ticket_cancel):
+    _view.access_rule = "ticket"
+
+
+# --- a person's own registrations ------------------------------------------------------------------
+
+
+@bp.route("/me", methods=["GET", "POST"])
+@limiter.limit(manage_link_limit, methods=["POST"])
+def manage_request():
+    request.max_content_length = FORM_BODY_LIMIT
+    form = ManageLinkForm()
+    if form.validate_on_submit():
+        request_manage_link(form.email.data)
+        commit(db.session)
+        # The same words whether or not the address is known.
+        return render_template("registrations/manage_sent.html"), 200
+    status = 422 if request.method == "POST" else 200
+    return render_template("registrations/manage_request.html", form=form), status
+
+
+manage_request.access_rule = "public"
+
+
+@bp.get("/me/<token>")
+def manage(token: str):
+    try:
+        data = read_token("manage", token)
+        person = db.session.get(Person, int(data["p"]))
+    except LinkInvalid as err:
+        page = render_template("registrations/link_invalid.html", expired=err.expired, form=ManageLinkForm())
+        return _private(Response(page, status=410 if err.expired else 404))
+    except (KeyError, TypeError, ValueError):
+        person = None
+    if person is not None and person.merged_into_id is not None:
+        person = db.session.get(Person, person.merged_into_id)
+    if person is None:
+        page = render_template("registrations/link_invalid.html", expired=False, form=ManageLinkForm())
+        return _private(Response(page, status=404))
+    now = utcnow()
+    upcoming, past = [], []
+    for reg in person_registrations(person):
+        sessions = reg.opportunity.sessions
+        (past if sessions and max(s.ends_at for s in sessions) <= now else upcoming).append(reg)
+    upcoming.sort(key=lambda r: min((s.starts_at for s in r.opportunity.sessions), default=now))
+    page = render_template("registrations/manage_list.html", person=person, upcoming=upcoming, past=past)
+    return _private(Response(page))
+
+
+manage.access_rule = "signed-link"
