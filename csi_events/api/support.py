@@ -212,6 +212,16 @@ def _floats(rows: list[dict]) -> list[dict]:
     return [{**row, "hours": float(row["hours"])} for row in rows]
 
 
+def _totals(figures: dict) -> dict:
+    """The SupportTotals part of figures_for(): count, hours (as a number), LEAs and schools."""
+    return {
+        "count": figures["count"],
+        "hours": float(figures["hours"]),
+        "leas": figures["leas"],
+        "schools": figures["schools"],
+    }
+
+
 @route(
     "/support-activities",
     "GET",
@@ -226,12 +236,7 @@ def list_support_activities(caller, query: SupportListQuery):
     rows, total = paginate(activities_stmt(filters), query.page, query.per_page)
     figures = figures_for(filters)
     body = page_body([activity_out(a) for a in rows], query.page, query.per_page, total)
-    body["totals"] = {
-        "count": figures["count"],
-        "hours": float(figures["hours"]),
-        "leas": figures["leas"],
-        "schools": figures["schools"],
-    }
+    body["totals"] = _totals(figures)
     return body
 
 
@@ -247,10 +252,7 @@ def list_support_activities(caller, query: SupportListQuery):
 def support_activity_figures(caller, query: SupportFilterQuery):
     f = figures_for(_filters(query))
     return {
-        "count": f["count"],
-        "hours": float(f["hours"]),
-        "leas": f["leas"],
-        "schools": f["schools"],
+        **_totals(f),
         "by_month": _floats(f["by_month"]),
         "by_subregion": _floats(f["by_subregion"]),
         "by_kind": _floats(f["by_kind"]),
