@@ -41,6 +41,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)
+    # A server's connection can drop while pooled (restart, idle timeout): test it on checkout (one round trip).
+    # A SQLite file connection cannot, so it skips that.
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "pool_pre_ping": not uri.startswith("sqlite"),
+        **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+    }
     if app.config.get("PROXY_FIX_HOPS"):
         hops = int(app.config["PROXY_FIX_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -33,7 +33,8 @@ def load_config(instance_path: str) -> dict:
     return {
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", sqlite_default),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # pool_pre_ping: set by create_app from the final database URL (PostgreSQL yes, SQLite no).
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "BASE_URL": base_url,
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "file"),  # file | smtp
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "127.0.0.1"),

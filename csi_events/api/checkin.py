@@ -117,20 +117,19 @@ def roster(caller, query: RosterQuery, session_id: int):
 @route("/checkins", "POST", scope="checkin", body=CheckInBody, response=CheckInAnswer, tags=["check-in"])
 def create_checkin(caller, body: CheckInBody):
     """Check a ticket in; 200 for every answer. The same nonce again returns the first answer."""
-    session, allowed = services.session_for_scan(body.session_id, caller.actor)
-    if session is None:
-        raise NotFound(_("No session has this id."))
-    if not allowed:
-        raise Forbidden(_("Only staff and the facilitators of this learning opportunity may check people in."))
-    result = services.check_in(
-        session,
+    session, allowed, result = services.scan(
+        body.session_id,
+        caller.actor,
         body.ticket,
         body.nonce,
-        caller.actor,
         method=body.method,
         override=body.override,
         scanned_at=body.scanned_at,
     )
+    if session is None:
+        raise NotFound(_("No session has this id."))
+    if not allowed:
+        raise Forbidden(_("Only staff and the facilitators of this learning opportunity may check people in."))
     commit(db.session)
     return result.answer
 

@@ -3,7 +3,9 @@
 Services flush; callers commit. The scan path (check_in) is one read and at most two inserts: a single
 statement returns the answer already given to the nonce, the ticket's registration with what the answer shows,
 this person's check-in for the session and the counts; then the check-in is inserted and the answer is stored
-under its nonce. Races are settled by the database itself, with no explicit lock:
+under its nonce. The API's scan (scan()) reads the session and the caller's right to check in in that same
+statement; on PostgreSQL the two inserts are one statement (a data-modifying CTE). Races are settled by the
+database itself, with no explicit lock:
 `INSERT ... ON CONFLICT DO NOTHING` on the unique (session, person) and on the unique nonce, on PostgreSQL and
 SQLite alike (PostgreSQL waits for a concurrent inserter of the same key to finish). When another request holds
 the nonce, what this one wrote is taken back and that request's answer is returned. The statements are Core,
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 from flask_babel import gettext as _
@@ -188,6 +190,31 @@ _ADD_CHECKIN = (
     .columns(id=Integer, checked_in_at=UTCDateTime())
 )
 
+# PostgreSQL: the check-in and the answer kept for its nonce in one statement (a data-modifying CTE, one round
+# trip instead of two). The answer is stored with the new check-in's id set in it. No row: the check-in was not
+# inserted (a concurrent scan of the same person came first; nothing was written). answer_id NULL: another request
+# holds the nonce (the check-in was inserted and must be taken back).
+_ADD_CHECKIN_AND_ANSWER = (
+    text(
+        "WITH added AS (INSERT INTO checkins (session_id, person_id, registration_id, checked_in_at, scanned_at, "
+        "by_user_id, method, override) VALUES (:session_id, :person_id, :registration_id, :checked_in_at, "
+        ":scanned_at, :by_user_id, :method, :override) ON CONFLICT (session_id, person_id) DO NOTHING "
+        "RETURNING id), "
+        "answered AS (INSERT INTO scan_answers (nonce, session_id, answer, created_at) "
+        "SELECT :nonce, :session_id, CAST(jsonb_set(CAST(:answer AS jsonb), '{checkin,id}', to_jsonb(added.id)) "
+        "AS json), :created_at FROM added ON CONFLICT (nonce) DO NOTHING RETURNING id) "
+        "SELECT added.id, (SELECT answered.id FROM answered) AS answer_id FROM added"
+    )
+    .bindparams(
+        bindparam("checked_in_at", type_=UTCDateTime()),
+        bindparam("scanned_at", type_=UTCDateTime()),
+        bindparam("override", type_=Boolean()),
+        bindparam("answer", type_=_answers.c.answer.type),
+        bindparam("created_at", type_=UTCDateTime()),
+    )
+    .columns(id=Integer, answer_id=Integer)
+)
+
 
 def _connection():
     return db.session.connection()
@@ -244,6 +271,56 @@ def session_for_scan(session_id: int, user) -> tuple[SessionRef | None, bool]:
     return SessionRef(*row[:6]), allowed
 
 
+# The API's scan: the session, the caller's right to check in and the ticket read (_READ_TICKET's columns) in one
+# statement, anchored on the session's row (no row: no such session). The confirmed count follows the session's
+# opportunity through its own alias of registrations.
+_confirmed_reg = _reg.alias("confirmed_reg")
+_SCAN_READ = select(
+    _sessions.c.id.label("s_id"),
+    _sessions.c.opportunity_id.label("s_opportunity_id"),
+    _sessions.c.starts_at.label("s_starts_at"),
+    _sessions.c.ends_at.label("s_ends_at"),
+    _sessions.c.checkin_opens_at.label("s_checkin_opens_at"),
+    _sessions.c.checkin_closes_at.label("s_checkin_closes_at"),
+    _SESSION_FOR_SCAN.selected_columns.facilitates,
+    *(
+        select(func.count())
+        .select_from(_confirmed_reg)
+        .where(_confirmed_reg.c.opportunity_id == _sessions.c.opportunity_id, _confirmed_reg.c.status == "confirmed")
+        .correlate(_sessions)
+        .scalar_subquery()
+        .label("confirmed")
+        if column.name == "confirmed"
+        else column
+        for column in _READ_TICKET.selected_columns
+    ),
+).select_from(_READ_TICKET.get_final_froms()[0].join(_sessions, _sessions.c.id == bindparam("session_id")))
+
+
+def scan(
+    session_id: int,
+    user,
+    ticket: str | None,
+    nonce: str | None,
+    method: str = "qr",
+    override: bool = False,
+    scanned_at: datetime | None = None,
+) -> tuple[SessionRef | None, bool, CheckInResult | None]:
+    """The API's scan in one read: (the session or None, may this user check people in for it, the result of
+    check_in, or None when there is no such session or the user may not check in for it). Flush only."""
+    db.session.flush()
+    token = parse_ticket(ticket)
+    params = {"nonce": nonce, "ticket": token, "session_id": session_id, "user_id": getattr(user, "id", None)}
+    row = _connection().execute(_SCAN_READ, params).first()
+    if row is None:
+        return None, False, None
+    session = SessionRef(*row[:6])
+    allowed = user is not None and getattr(user, "is_authenticated", False) and (user.is_staff or bool(row.facilitates))
+    if not allowed:
+        return session, False, None
+    return session, True, check_in(session, ticket, nonce, user, method, override, scanned_at, _row=row)
+
+
 def may_check_in(user, session: Session) -> bool:
     """Staff and admins check in for any session; a facilitator for the opportunities they facilitate
     (the rule of auth.access.can_manage_opportunity, in one small query for the scan path)."""
@@ -288,6 +365,7 @@ def check_in(
     override: bool = False,
     scanned_at: datetime | None = None,
     now: datetime | None = None,
+    _row=None,
 ) -> CheckInResult:
     """Decide a scan, in the order of DESIGN.md "Check-in rules", and record it. Flush only.
 
@@ -299,12 +377,14 @@ def check_in(
     if scanned_at is not None:
         scanned_at = min(max(scanned_at, now - MAX_OFFLINE_AGE), now)
     moment = scanned_at or now
-    db.session.flush()  # pending ORM changes first: the statements below go straight to the connection
+    if _row is None:
+        db.session.flush()  # pending ORM changes first: the statements below go straight to the connection
+        token = parse_ticket(ticket)
+        params = {"nonce": nonce, "ticket": token, "session_id": session.id, "opportunity_id": session.opportunity_id}
+        row = _connection().execute(_READ_TICKET, params).one()
+    else:
+        row = _row  # read by scan() in the same statement as the session (already flushed)
     conn = _connection()
-
-    token = parse_ticket(ticket)
-    params = {"nonce": nonce, "ticket": token, "session_id": session.id, "opportunity_id": session.opportunity_id}
-    row = conn.execute(_READ_TICKET, params).one()
     if nonce and row.replay is not None:
         return _replay(row.replay)
     counts = {"checked_in": int(row.checked_in), "confirmed": int(row.confirmed), "walk_ins": int(row.walk_ins)}
@@ -355,6 +435,15 @@ def check_in(
             "method": method,
             "override": bool(override),
         }
+        if nonce and row.checkin_id is None and conn.dialect.name == "postgresql":
+            answer = _add_with_answer(conn, nonce, values, person, counts, _label(by), now)
+            if isinstance(answer, CheckInResult):
+                return answer  # another request holds the nonce: its answer
+            if answer is not None:
+                if override:
+                    _record_override(by, session, row, answer["checkin"]["id"], moment)
+                return CheckInResult("ok", answer["checkin"]["id"], person, answer["counts"], answer=answer)
+            # Not inserted (a concurrent scan of this person came first): the general path below settles it.
         status, checkin, inserted_id = _record_checkin(conn, row, values, _label(by))
         if status == "ok":
             counts["checked_in"] += 1
@@ -371,17 +460,43 @@ def check_in(
         return _replay(conn.execute(_FIND_ANSWER, {"nonce": nonce}).scalar())
 
     if status == "ok" and override:
-        record(
-            "checkin_override",
-            actor=by,
-            target_type="checkins",
-            target_id=checkin["id"],
-            session_id=session.id,
-            registration_id=row.registration_id,
-            registration_status=row.status,
-            window_open=checkin_window_open(session, moment),
-        )
+        _record_override(by, session, row, checkin["id"], moment)
     return CheckInResult(status, checkin["id"] if checkin else None, person, counts, answer=answer)
+
+
+def _record_override(by, session, row, checkin_id: int, moment: datetime) -> None:
+    record(
+        "checkin_override",
+        actor=by,
+        target_type="checkins",
+        target_id=checkin_id,
+        session_id=session.id,
+        registration_id=row.registration_id,
+        registration_status=row.status,
+        window_open=checkin_window_open(session, moment),
+    )
+
+
+def _add_with_answer(conn, nonce, values, person, counts, by_label, now):
+    """PostgreSQL: insert the check-in and its nonce's answer in one statement. The answer given; None when the
+    check-in was not inserted (nothing written); the other request's answer (a CheckInResult) when the nonce
+    was taken, after taking this check-in back."""
+    checkin = _checkin_json(0, values["checked_in_at"].astimezone(UTC), by_label, values["method"], values["override"])
+    new_counts = {
+        **counts,
+        "checked_in": counts["checked_in"] + 1,
+        "walk_ins": counts["walk_ins"] + (1 if values["method"] == "walk_in" else 0),
+    }
+    answer = {"status": "ok", "checkin": checkin, "person": person, "counts": new_counts}
+    params = {**values, "nonce": nonce, "answer": answer, "created_at": now}
+    added = conn.execute(_ADD_CHECKIN_AND_ANSWER, params).first()
+    if added is None:
+        return None
+    if added.answer_id is None:
+        conn.execute(_DELETE_CHECKIN, {"id": added.id})
+        return _replay(conn.execute(_FIND_ANSWER, {"nonce": nonce}).scalar())
+    checkin["id"] = added.id
+    return answer
 
 
 def _claim(conn, nonce: str, session_id: int, answer: dict, now: datetime) -> bool:
