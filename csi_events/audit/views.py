@@ -11,6 +11,7 @@ from ..auth.access import staff_required
 from ..auth.models import User
 from ..extensions import db
 from ..localtime import local_to_utc
+from ..paging import page_number
 from .models import AuditEvent
 
 bp = Blueprint("audit", __name__)
@@ -27,13 +28,6 @@ def _local_day_start(value: str | None) -> datetime | None:
     return local_to_utc(day)
 
 
-def _page_number(value: str | None) -> int:
-    try:
-        return max(1, min(int(value or 1), 100000))
-    except ValueError:
-        return 1
-
-
 @bp.get("/staff/audit")
 @staff_required
 def events():
@@ -41,7 +35,7 @@ def events():
     actor = (request.args.get("actor") or "").strip()[:254]
     date_from = request.args.get("from") or ""
     date_to = request.args.get("to") or ""
-    page = _page_number(request.args.get("page"))
+    page = page_number()
 
     stmt = select(AuditEvent, User.email).outerjoin(User, User.id == AuditEvent.actor_user_id)
     if action:

@@ -11,6 +11,7 @@ from ..auth.access import staff_required
 from ..db import commit
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
+from ..paging import page_number
 from .cde_import import CdeFileError, parse
 from .forms import ImportForm, LeaForm, SchoolForm
 from .models import CCSPP_STATUSES, LEA_KINDS, Lea, School
@@ -42,10 +43,6 @@ def _arg_choice(name: str, allowed) -> str | None:
     return value if value in allowed else None
 
 
-def _page_number() -> int:
-    return min(_arg_int("page") or 1, 100000) or 1
-
-
 def _get(model, object_id: int):
     obj = db.session.get(model, object_id)
     if obj is None:
@@ -69,7 +66,7 @@ def lea_list():
         "ccspp_status": _arg_choice("ccspp", CCSPP_STATUSES),
     }
     q = request.args.get("q", "").strip()[:100]
-    page = search_leas(q, page=_page_number(), per_page=PER_PAGE, **filters)
+    page = search_leas(q, page=page_number(), per_page=PER_PAGE, **filters)
     counts = school_counts([lea.id for lea in page.items])
     return render_template(
         "directory/lea_list.html",
@@ -86,7 +83,7 @@ def lea_list():
 @staff_required
 def lea_detail(lea_id: int):
     lea = _get(Lea, lea_id)
-    page = search_schools(None, lea=lea, include_closed=True, page=_page_number(), per_page=100)
+    page = search_schools(None, lea=lea, include_closed=True, page=page_number(), per_page=100)
     counts = school_counts([lea.id]).get(lea.id, (0, 0))
     return render_template("directory/lea_detail.html", lea=lea, page=page, counts=counts)
 
@@ -144,7 +141,7 @@ def school_list():
         "include_closed": request.args.get("closed") == "1",
     }
     q = request.args.get("q", "").strip()[:100]
-    page = search_schools(q, page=_page_number(), per_page=PER_PAGE, **filters)
+    page = search_schools(q, page=page_number(), per_page=PER_PAGE, **filters)
     lea = db.session.scalar(select(Lea).where(Lea.cd_code == lea_code)) if lea_code else None
     return render_template("directory/school_list.html", page=page, q=q, filters=filters, lea=lea)
 

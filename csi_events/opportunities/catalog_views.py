@@ -9,8 +9,9 @@ from flask_login import current_user
 from ..auth.access import can_manage_opportunity
 from ..db import utcnow
 from ..errors import NotFound
+from ..paging import page_number
 from ..registrations.services import registration_closed_reason
-from .blueprint import bp, page_arg
+from .blueprint import bp
 from .calendar import calendar_ics, opportunity_ics
 from .forms import CatalogFilterForm
 from .models import LearningOpportunity
@@ -44,7 +45,7 @@ def catalog():
     form = CatalogFilterForm(request.args, tags=tags_in_use())
     filters = _catalog_filters(form)
     per_page = int(current_app.config.get("CATALOG_PER_PAGE", 20))
-    result = catalog_page(filters, page_arg(), per_page)
+    result = catalog_page(filters, page_number(), per_page)
     args = {k: v for k, v in request.args.items() if v and k != "page"}
     return render_template("opportunities/catalog.html", form=form, result=result, args=args, filters=filters)
 

@@ -13,8 +13,9 @@ from ..db import commit
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..localtime import local_to_utc, to_local
+from ..paging import page_number
 from . import services
-from .blueprint import bp, page_arg
+from .blueprint import bp
 from .forms import OpportunityForm, StatusForm
 from .models import STATUSES, LearningOpportunity
 from .queries import load_opportunity, staff_page, status_counts
@@ -29,7 +30,7 @@ def staff_list():
     if status not in STATUSES:
         status = None
     q = (request.args.get("q") or "").strip()[:200] or None
-    result = staff_page(status, q, page_arg(), STAFF_PER_PAGE)
+    result = staff_page(status, q, page_number(), STAFF_PER_PAGE)
     args = {k: v for k, v in request.args.items() if v and k != "page"}
     return render_template(
         "opportunities/staff_list.html",

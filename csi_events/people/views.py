@@ -13,6 +13,7 @@ from ..auth.access import staff_required
 from ..db import commit
 from ..errors import DomainError, NotFound
 from ..extensions import db
+from ..paging import page_number
 from ..reports import queries
 from ..reports.filters import school_year_label
 from .forms import MergeForm
@@ -41,10 +42,7 @@ def load_person(person_id: int) -> Person:
 @staff_required
 def person_list():
     q = (request.args.get("q") or "").strip()
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number()
     stmt = (
         select(Person).options(joinedload(Person.lea), joinedload(Person.school)).where(Person.merged_into_id.is_(None))
     )

@@ -19,6 +19,7 @@ from ..exports import csv_response, xlsx_response
 from ..extensions import db
 from ..labels import label
 from ..opportunities.models import MODALITIES, OPPORTUNITY_KINDS, PILLARS, OpportunityTopic
+from ..paging import page_number
 from . import queries
 from .filters import COUNTYWIDE, ReportFilters, local_today, school_year_label, school_year_of
 from .support_side import lea_support_for, support_for
@@ -175,10 +176,7 @@ def rows():
     figure = request.args.get("figure", "attendances")
     if figure not in queries.FIGURES:
         raise ValidationFailed(_("Unknown figure."), fields={"figure": [_("Choose one of the figures.")]})
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number()
     rowset = queries.figure_rows(f, figure)
     total = queries.count_rows(rowset)
     items = queries.page_rows(rowset, page, PER_PAGE)

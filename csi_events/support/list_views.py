@@ -14,6 +14,7 @@ from ..directory.subregions import subregion_label
 from ..exports import csv_response, xlsx_response
 from ..extensions import db
 from ..labels import choices
+from ..paging import page_number
 from .blueprint import bp
 from .forms import SupportFilterForm
 from .models import SUPPORT_KINDS, SUPPORT_MODALITIES, SupportActivity
@@ -68,18 +69,11 @@ def _read_filters() -> tuple[SupportFilterForm, SupportFilters]:
     return form, filters
 
 
-def _page_number() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", "1")), 100000))
-    except ValueError:
-        return 1
-
-
 @bp.get("")
 @staff_required
 def activity_list():
     form, filters = _read_filters()
-    page = _page_number()
+    page = page_number()
     activities, total = paginate(activities_stmt(filters), page, PER_PAGE)
     figures = figures_for(filters)
     args = list_args(filters)
