@@ -163,47 +163,47 @@ def _field_errors(form, err: ValidationFailed) -> None:
         flash(err.message, "error")
 
 
+def _account_change(form, template: str, apply, done_message: str):
+    """A change that asks for the current password (password, e-mail): every other browser is signed out,
+    this one continues with the new session token."""
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            apply(user, form)
+        except ValidationFailed as err:
+            db.session.rollback()
+            _field_errors(form, err)
+            return render_template(template, form=form), 422
+        commit(db.session)
+        login_user(user)
+        flash(done_message, "success")
+        return redirect(url_for("auth.account"))
+    status = 422 if request.method == "POST" else 200
+    return render_template(template, form=form), status
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @signed_in_required
 @limiter.limit("10 per minute", methods=["POST"])
 def change_password_page():
-    form = PasswordChangeForm()
-    if form.validate_on_submit():
-        user = current_user._get_current_object()
-        try:
-            change_password(user, form.current_password.data, form.new_password.data)
-        except ValidationFailed as err:
-            db.session.rollback()
-            _field_errors(form, err)
-            return render_template("auth/password.html", form=form), 422
-        commit(db.session)
-        # every other browser is signed out; this one continues with the new session token
-        login_user(user)
-        flash(_("Your password is changed. Other devices have been signed out."), "success")
-        return redirect(url_for("auth.account"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("auth/password.html", form=form), status
+    return _account_change(
+        PasswordChangeForm(),
+        "auth/password.html",
+        lambda user, form: change_password(user, form.current_password.data, form.new_password.data),
+        _("Your password is changed. Other devices have been signed out."),
+    )
 
 
 @bp.route("/account/email", methods=["GET", "POST"])
 @signed_in_required
 @limiter.limit("10 per minute", methods=["POST"])
 def change_email_page():
-    form = EmailChangeForm()
-    if form.validate_on_submit():
-        user = current_user._get_current_object()
-        try:
-            change_email(user, form.current_password.data, form.email.data)
-        except ValidationFailed as err:
-            db.session.rollback()
-            _field_errors(form, err)
-            return render_template("auth/email.html", form=form), 422
-        commit(db.session)
-        login_user(user)
-        flash(_("Your sign-in e-mail is changed. Other devices have been signed out."), "success")
-        return redirect(url_for("auth.account"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("auth/email.html", form=form), status
+    return _account_change(
+        EmailChangeForm(),
+        "auth/email.html",
+        lambda user, form: change_email(user, form.current_password.data, form.email.data),
+        _("Your sign-in e-mail is changed. Other devices have been signed out."),
+    )
 
 
 @bp.route("/account/two-factor", methods=["GET", "POST"])
