@@ -8,7 +8,7 @@ statement; on PostgreSQL the two inserts are one statement (a data-modifying CTE
 database itself, with no explicit lock:
 `INSERT ... ON CONFLICT DO NOTHING` on the unique (session, person) and on the unique nonce, on PostgreSQL and
 SQLite alike (PostgreSQL waits for a concurrent inserter of the same key to finish). When another request holds
-the nonce, what this one wrote is taken back and that request's answer is returned. The statements are Core,
+the nonce, what this one wrote is taken back and that request's answer is returned. The statements (statements.py) are Core,
 built once, run on the ORM session's connection (same transaction).
 """
 
@@ -20,18 +20,15 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 from flask_babel import gettext as _
-from sqlalchemy import Boolean, Integer, bindparam, case, delete, func, select, text, update
 
 from ..audit.services import record
 from ..auth.models import User
-from ..db import UTCDateTime, utcnow
-from ..directory.models import Lea, School
+from ..db import utcnow
 from ..errors import Conflict
 from ..extensions import db
-from ..opportunities.models import Session, opportunity_facilitators
-from ..people.models import Person
-from ..registrations.models import Registration
-from .models import CHECKIN_METHODS, CheckIn, ScanAnswer
+from ..opportunities.models import Session
+from . import statements as q
+from .models import CHECKIN_METHODS, CheckIn
 
 STATUSES = ("ok", "already_checked_in", "invalid", "canceled", "wrong_session", "waitlisted", "not_open")
 # A ticket token as minted by registrations.models.new_ticket (URL-safe base64), with room to spare.
@@ -79,151 +76,8 @@ def checkin_window_open(session: Session, moment: datetime) -> bool:
     return opens <= moment <= closes
 
 
-# --- the hot path: statements built once (Core, bind parameters), run on the session's connection ---------
-
-_reg, _person, _lea, _school = (m.__table__ for m in (Registration, Person, Lea, School))
-_ci, _answers, _users = CheckIn.__table__, ScanAnswer.__table__, User.__table__
-_by = _users.alias("by_user")
-_BY_LABEL = func.coalesce(func.nullif(_by.c.display_name, ""), _by.c.email)
-
-_FIND_ANSWER = select(_answers.c.answer).where(_answers.c.nonce == bindparam("nonce"))
-
-
-# The session's check-ins in one pass (an aggregate: always exactly one row, so it anchors the read below).
-_SESSION_COUNTS = (
-    select(
-        func.count().label("checked_in"),
-        func.coalesce(func.sum(case((_ci.c.method == "walk_in", 1), else_=0)), 0).label("walk_ins"),
-    )
-    .where(_ci.c.session_id == bindparam("session_id"), _ci.c.undone_at.is_(None))
-    .subquery("session_counts")
-)
-_READ_TICKET = select(
-    _FIND_ANSWER.scalar_subquery().label("replay"),
-    _SESSION_COUNTS.c.checked_in,
-    _SESSION_COUNTS.c.walk_ins,
-    select(func.count())
-    .select_from(_reg)
-    .where(_reg.c.opportunity_id == bindparam("opportunity_id"), _reg.c.status == "confirmed")
-    .scalar_subquery()
-    .label("confirmed"),
-    _reg.c.id.label("registration_id"),
-    _reg.c.opportunity_id,
-    _reg.c.person_id,
-    _reg.c.status,
-    _reg.c.needs.label("registration_needs"),
-    _person.c.first_name,
-    _person.c.last_name,
-    _person.c.needs.label("person_needs"),
-    _lea.c.name.label("lea"),
-    _school.c.name.label("school"),
-    _ci.c.id.label("checkin_id"),
-    _ci.c.checked_in_at,
-    _ci.c.method,
-    _ci.c.override,
-    _ci.c.undone_at,
-    _BY_LABEL.label("by_label"),
-).select_from(
-    _SESSION_COUNTS.outerjoin(
-        _reg.join(_person, _person.c.id == _reg.c.person_id)
-        .outerjoin(_lea, _lea.c.id == _person.c.lea_id)
-        .outerjoin(_school, _school.c.id == _person.c.school_id)
-        .outerjoin(_ci, (_ci.c.session_id == bindparam("session_id")) & (_ci.c.person_id == _reg.c.person_id))
-        .outerjoin(_by, _by.c.id == _ci.c.by_user_id),
-        _reg.c.ticket == bindparam("ticket"),
-    )
-)
-
-_READ_CHECKIN = (
-    select(
-        _ci.c.id.label("checkin_id"),
-        _ci.c.checked_in_at,
-        _ci.c.method,
-        _ci.c.override,
-        _ci.c.undone_at,
-        _BY_LABEL.label("by_label"),
-    )
-    .select_from(_ci)
-    .outerjoin(_by, _by.c.id == _ci.c.by_user_id)
-    .where(_ci.c.session_id == bindparam("session_id"), _ci.c.person_id == bindparam("person_id"))
-)
-
-_DELETE_CHECKIN = delete(_ci).where(_ci.c.id == bindparam("id"))
-_SET_ANSWER = update(_answers).where(_answers.c.nonce == bindparam("key")).values(answer=bindparam("answer"))
-
-_REVIVE = (
-    update(_ci)
-    .where(_ci.c.id == bindparam("key"), _ci.c.undone_at.is_not(None))
-    .values(
-        registration_id=bindparam("registration_id"),
-        checked_in_at=bindparam("checked_in_at"),
-        scanned_at=bindparam("scanned_at"),
-        by_user_id=bindparam("by_user_id"),
-        method=bindparam("method"),
-        override=bindparam("override"),
-        undone_at=None,
-        undone_by_id=None,
-    )
-)
-
-# INSERT ... ON CONFLICT DO NOTHING RETURNING: the same text on PostgreSQL and SQLite (3.35+); written as
-# text so that SQLAlchemy caches its compiled form (the dialect constructs carry no cache key).
-_CLAIM_NONCE = (
-    text(
-        "INSERT INTO scan_answers (nonce, session_id, answer, created_at) "
-        "VALUES (:nonce, :session_id, :answer, :created_at) ON CONFLICT (nonce) DO NOTHING RETURNING id"
-    )
-    .bindparams(bindparam("answer", type_=_answers.c.answer.type), bindparam("created_at", type_=UTCDateTime()))
-    .columns(id=Integer)
-)
-_ADD_CHECKIN = (
-    text(
-        "INSERT INTO checkins (session_id, person_id, registration_id, checked_in_at, scanned_at, by_user_id, "
-        "method, override) VALUES (:session_id, :person_id, :registration_id, :checked_in_at, :scanned_at, "
-        ":by_user_id, :method, :override) ON CONFLICT (session_id, person_id) DO NOTHING RETURNING id, checked_in_at"
-    )
-    .bindparams(
-        bindparam("checked_in_at", type_=UTCDateTime()),
-        bindparam("scanned_at", type_=UTCDateTime()),
-        bindparam("override", type_=Boolean()),
-    )
-    .columns(id=Integer, checked_in_at=UTCDateTime())
-)
-
-# PostgreSQL: the check-in and the answer kept for its nonce in one statement (a data-modifying CTE, one round
-# trip instead of two). The answer is stored with the new check-in's id set in it. No row: the check-in was not
-# inserted (a concurrent scan of the same person came first; nothing was written). answer_id NULL: another request
-# holds the nonce (the check-in was inserted and must be taken back).
-_ADD_CHECKIN_AND_ANSWER = (
-    text(
-        "WITH added AS (INSERT INTO checkins (session_id, person_id, registration_id, checked_in_at, scanned_at, "
-        "by_user_id, method, override) VALUES (:session_id, :person_id, :registration_id, :checked_in_at, "
-        ":scanned_at, :by_user_id, :method, :override) ON CONFLICT (session_id, person_id) DO NOTHING "
-        "RETURNING id), "
-        "answered AS (INSERT INTO scan_answers (nonce, session_id, answer, created_at) "
-        "SELECT :nonce, :session_id, CAST(jsonb_set(CAST(:answer AS jsonb), '{checkin,id}', to_jsonb(added.id)) "
-        "AS json), :created_at FROM added ON CONFLICT (nonce) DO NOTHING RETURNING id) "
-        "SELECT added.id, (SELECT answered.id FROM answered) AS answer_id FROM added"
-    )
-    .bindparams(
-        bindparam("checked_in_at", type_=UTCDateTime()),
-        bindparam("scanned_at", type_=UTCDateTime()),
-        bindparam("override", type_=Boolean()),
-        bindparam("answer", type_=_answers.c.answer.type),
-        bindparam("created_at", type_=UTCDateTime()),
-    )
-    .columns(id=Integer, answer_id=Integer)
-)
-
-
 def _connection():
     return db.session.connection()
-
-
-_IS_FACILITATOR = select(opportunity_facilitators.c.user_id).where(
-    opportunity_facilitators.c.opportunity_id == bindparam("opportunity_id"),
-    opportunity_facilitators.c.user_id == bindparam("user_id"),
-)
 
 
 @dataclass(frozen=True)
@@ -240,61 +94,17 @@ class SessionRef:
     checkin_window = property(Session.checkin_window.fget)  # the model's rule, not a copy of it
 
 
-_sessions = Session.__table__
-_SESSION_FOR_SCAN = select(
-    _sessions.c.id,
-    _sessions.c.opportunity_id,
-    _sessions.c.starts_at,
-    _sessions.c.ends_at,
-    _sessions.c.checkin_opens_at,
-    _sessions.c.checkin_closes_at,
-    select(opportunity_facilitators.c.user_id)
-    .where(
-        opportunity_facilitators.c.opportunity_id == _sessions.c.opportunity_id,
-        opportunity_facilitators.c.user_id == bindparam("user_id"),
-    )
-    .exists()
-    .label("facilitates"),
-).where(_sessions.c.id == bindparam("session_id"))
-
-
 def session_for_scan(session_id: int, user) -> tuple[SessionRef | None, bool]:
     """(the session or None, may this user check people in for it), in one statement."""
     row = (
         _connection()
-        .execute(_SESSION_FOR_SCAN, {"session_id": session_id, "user_id": getattr(user, "id", None)})
+        .execute(q.SESSION_FOR_SCAN, {"session_id": session_id, "user_id": getattr(user, "id", None)})
         .first()
     )
     if row is None:
         return None, False
     allowed = user is not None and getattr(user, "is_authenticated", False) and (user.is_staff or bool(row.facilitates))
     return SessionRef(*row[:6]), allowed
-
-
-# The API's scan: the session, the caller's right to check in and the ticket read (_READ_TICKET's columns) in one
-# statement, anchored on the session's row (no row: no such session). The confirmed count follows the session's
-# opportunity through its own alias of registrations.
-_confirmed_reg = _reg.alias("confirmed_reg")
-_SCAN_READ = select(
-    _sessions.c.id.label("s_id"),
-    _sessions.c.opportunity_id.label("s_opportunity_id"),
-    _sessions.c.starts_at.label("s_starts_at"),
-    _sessions.c.ends_at.label("s_ends_at"),
-    _sessions.c.checkin_opens_at.label("s_checkin_opens_at"),
-    _sessions.c.checkin_closes_at.label("s_checkin_closes_at"),
-    _SESSION_FOR_SCAN.selected_columns.facilitates,
-    *(
-        select(func.count())
-        .select_from(_confirmed_reg)
-        .where(_confirmed_reg.c.opportunity_id == _sessions.c.opportunity_id, _confirmed_reg.c.status == "confirmed")
-        .correlate(_sessions)
-        .scalar_subquery()
-        .label("confirmed")
-        if column.name == "confirmed"
-        else column
-        for column in _READ_TICKET.selected_columns
-    ),
-).select_from(_READ_TICKET.get_final_froms()[0].join(_sessions, _sessions.c.id == bindparam("session_id")))
 
 
 def scan(
@@ -311,7 +121,7 @@ def scan(
     db.session.flush()
     token = parse_ticket(ticket)
     params = {"nonce": nonce, "ticket": token, "session_id": session_id, "user_id": getattr(user, "id", None)}
-    row = _connection().execute(_SCAN_READ, params).first()
+    row = _connection().execute(q.SCAN_READ, params).first()
     if row is None:
         return None, False, None
     session = SessionRef(*row[:6])
@@ -330,14 +140,14 @@ def may_check_in(user, session: Session) -> bool:
         return True
     conn = _connection()
     params = {"opportunity_id": session.opportunity_id, "user_id": user.id}
-    return conn.execute(_IS_FACILITATOR, params).first() is not None
+    return conn.execute(q.IS_FACILITATOR, params).first() is not None
 
 
 def session_counts(session: Session) -> dict:
     """checked_in / confirmed / walk_ins of a session, in one statement."""
     conn = _connection()
     params = {"nonce": None, "ticket": None, "session_id": session.id, "opportunity_id": session.opportunity_id}
-    row = conn.execute(_READ_TICKET, params).one()
+    row = conn.execute(q.READ_TICKET, params).one()
     checked_in, walk_ins, confirmed = row.checked_in, row.walk_ins, row.confirmed
     return {"checked_in": int(checked_in), "confirmed": int(confirmed), "walk_ins": int(walk_ins)}
 
@@ -381,7 +191,7 @@ def check_in(
         db.session.flush()  # pending ORM changes first: the statements below go straight to the connection
         token = parse_ticket(ticket)
         params = {"nonce": nonce, "ticket": token, "session_id": session.id, "opportunity_id": session.opportunity_id}
-        row = _connection().execute(_READ_TICKET, params).one()
+        row = _connection().execute(q.READ_TICKET, params).one()
     else:
         row = _row  # read by scan() in the same statement as the session (already flushed)
     conn = _connection()
@@ -422,7 +232,7 @@ def check_in(
         # Reviving an undone check-in cannot be taken back cheaply: claim the nonce before writing.
         claimed = True
         if not _claim(conn, nonce, session.id, {"status": "pending"}, now):
-            return _replay(conn.execute(_FIND_ANSWER, {"nonce": nonce}).scalar())
+            return _replay(conn.execute(q.FIND_ANSWER, {"nonce": nonce}).scalar())
     inserted_id = None
     if status == "ok":
         values = {
@@ -451,13 +261,13 @@ def check_in(
 
     answer = {"status": status, "checkin": checkin, "person": person, "counts": counts}
     if claimed:
-        conn.execute(_SET_ANSWER, {"key": nonce, "answer": answer})
+        conn.execute(q.SET_ANSWER, {"key": nonce, "answer": answer})
     elif nonce and not _claim(conn, nonce, session.id, answer, now):
         # The same nonce is being (or was just) answered by another request, which came first: take back
         # what this one wrote and give that request's answer.
         if inserted_id is not None:
-            conn.execute(_DELETE_CHECKIN, {"id": inserted_id})
-        return _replay(conn.execute(_FIND_ANSWER, {"nonce": nonce}).scalar())
+            conn.execute(q.DELETE_CHECKIN, {"id": inserted_id})
+        return _replay(conn.execute(q.FIND_ANSWER, {"nonce": nonce}).scalar())
 
     if status == "ok" and override:
         _record_override(by, session, row, checkin["id"], moment)
@@ -489,12 +299,12 @@ def _add_with_answer(conn, nonce, values, person, counts, by_label, now):
     }
     answer = {"status": "ok", "checkin": checkin, "person": person, "counts": new_counts}
     params = {**values, "nonce": nonce, "answer": answer, "created_at": now}
-    added = conn.execute(_ADD_CHECKIN_AND_ANSWER, params).first()
+    added = conn.execute(q.ADD_CHECKIN_AND_ANSWER, params).first()
     if added is None:
         return None
     if added.answer_id is None:
-        conn.execute(_DELETE_CHECKIN, {"id": added.id})
-        return _replay(conn.execute(_FIND_ANSWER, {"nonce": nonce}).scalar())
+        conn.execute(q.DELETE_CHECKIN, {"id": added.id})
+        return _replay(conn.execute(q.FIND_ANSWER, {"nonce": nonce}).scalar())
     checkin["id"] = added.id
     return answer
 
@@ -502,7 +312,7 @@ def _add_with_answer(conn, nonce, values, person, counts, by_label, now):
 def _claim(conn, nonce: str, session_id: int, answer: dict, now: datetime) -> bool:
     """Store the answer of a nonce; False when another request holds the nonce (PostgreSQL waits for it)."""
     params = {"nonce": nonce, "session_id": session_id, "answer": answer, "created_at": now}
-    return conn.execute(_CLAIM_NONCE, params).first() is not None
+    return conn.execute(q.CLAIM_NONCE, params).first() is not None
 
 
 def _replay(answer: dict) -> CheckInResult:
@@ -517,14 +327,14 @@ def _record_checkin(conn, row, values: dict, by_label: str | None) -> tuple[str,
     person that won the race makes this one ("already_checked_in", the first check-in, None)."""
     for _attempt in range(3):
         if row.checkin_id is None:
-            created = conn.execute(_ADD_CHECKIN, values).first()
+            created = conn.execute(q.ADD_CHECKIN, values).first()
             if created is not None:
                 checkin = _checkin_json(
                     created.id, created.checked_in_at, by_label, values["method"], values["override"]
                 )
                 return "ok", checkin, created.id
         else:
-            revived = conn.execute(_REVIVE, {**values, "key": row.checkin_id})
+            revived = conn.execute(q.REVIVE, {**values, "key": row.checkin_id})
             if revived.rowcount == 1:
                 checkin = _checkin_json(
                     row.checkin_id, values["checked_in_at"], by_label, values["method"], values["override"]
@@ -532,7 +342,7 @@ def _record_checkin(conn, row, values: dict, by_label: str | None) -> tuple[str,
                 return "ok", checkin, None
         # Someone else was first: read what is there now (PostgreSQL waited for their commit).
         row = conn.execute(
-            _READ_CHECKIN, {"session_id": values["session_id"], "person_id": values["person_id"]}
+            q.READ_CHECKIN, {"session_id": values["session_id"], "person_id": values["person_id"]}
         ).first()
         if row is None:
             row = SimpleNamespace(checkin_id=None)
