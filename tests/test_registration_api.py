@@ -33,7 +33,10 @@ def _count(db, model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_anonymous_sign_up_gets_201_with_ticket_url_but_no_token_field(client, db, monkeypatch):
+RECEIVED = {"status": "received", "message": "We have e-mailed the confirmation with the ticket to the address given."}
+
+
+def test_anonymous_sign_up_gets_202_received_and_the_ticket_goes_to_the_mailbox(client, db, monkeypatch):
     sent = record_outbox(monkeypatch)
     lea = make_lea(cd_code="1964733")
     school = make_school(lea, cds_code="19647330000001")
@@ -41,38 +44,36 @@ def test_anonymous_sign_up_gets_201_with_ticket_url_but_no_token_field(client, d
     db.session.commit()
 
     response = client.post(_url(opp), json=_body(lea_cd_code="1964733", school_cds_code="19647330000001"))
-    assert response.status_code == 201
-    body = response.get_json()
-    reg = db.session.get(Registration, body["id"])
-    assert body == {
-        "id": reg.id,
-        "status": "confirmed",
-        "waitlist_position": None,
-        "ticket_url": f"http://testserver/t/{reg.ticket}",
-        "manage_url": "http://testserver/me",
-    }
-    assert "ticket" not in body
+    assert response.status_code == 202
+    assert response.get_json() == RECEIVED
+    reg = db.session.scalar(select(Registration))
+    assert reg.status == "confirmed" and reg.ticket not in response.get_data(as_text=True)
     assert (reg.person.lea_id, reg.person.school_id, reg.source) == (lea.id, school.id, "online")
     assert sent.items == [("registration_confirmed", {"registration_id": reg.id})]
 
     second = client.post(_url(opp), json=_body(email="second@example.org"))
-    assert second.status_code == 201
-    assert (second.get_json()["status"], second.get_json()["waitlist_position"]) == ("waitlisted", 1)
+    assert (second.status_code, second.get_json()) == (202, RECEIVED)
+    waiting = db.session.scalar(select(Registration).where(Registration.status == "waitlisted"))
+    assert (waiting.person.email, waiting.waitlist_position) == ("second@example.org", 1)
 
 
-def test_the_same_email_again_is_200_already_registered_and_resends(client, db, monkeypatch):
+def test_the_same_email_again_gets_the_very_same_answer_and_resends(client, db, monkeypatch):
     opp = make_opportunity()
     db.session.commit()
     first = client.post(_url(opp), json=_body())
-    assert first.status_code == 201
     sent = record_outbox(monkeypatch)
 
     again = client.post(_url(opp), json=_body(email=" LUIS@example.ORG", first_name="Someone", last_name="Else"))
-    assert again.status_code == 200
-    assert again.get_json() == {"status": "already_registered"}
+    # The caller cannot tell a new address from one already registered: status, headers and body are the same.
+    assert (again.status_code, again.get_data()) == (first.status_code, first.get_data()) == (202, first.get_data())
+    drop = {"Date"}
+    assert {k: v for k, v in again.headers.items() if k not in drop} == {
+        k: v for k, v in first.headers.items() if k not in drop
+    }
     assert _count(db, Registration) == 1
     reg = db.session.scalar(select(Registration))
     assert reg.person.first_name == "Luis"  # a stranger's sign-up does not rewrite the person
+    # Only the owner's mailbox learns it: the confirmation is sent again.
     assert sent.items == [("registration_resent", {"registration_id": reg.id})]
 
 
@@ -212,7 +213,7 @@ def test_write_tokens_are_not_rate_limited_but_anonymous_callers_are(app, db):
             client.post(_url(opp), json=_body(email=f"sys{i}@example.org"), headers=headers).status_code
             for i in range(4)
         ]
-    assert anonymous == [201, 201, 429]
+    assert anonymous == [202, 202, 429]
     assert trusted == [201, 201, 201, 201]
     assert _count(db, Registration) == 6
 
@@ -221,3 +222,8 @@ def test_openapi_documents_the_registration_routes(client, db):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert {"post", "get"} <= set(paths["/api/v1/opportunities/{opportunity_id}/registrations"])
     assert "post" in paths["/api/v1/registrations/{registration_id}/cancel"]
+    answers = paths["/api/v1/opportunities/{opportunity_id}/registrations"]["post"]["responses"]
+    assert answers["202"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/RegistrationReceived"
+    }
+    assert {"201", "202", "default"} <= set(answers)

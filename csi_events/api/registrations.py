@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from flask import current_app, request
+from flask import request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 from sqlalchemy import case, select
@@ -54,6 +54,13 @@ class RegistrationCreated(BaseModel):
     ticket_url: str | None = None
     manage_url: str | None = None
     ticket: str | None = Field(None, description="Only for callers with the write scope.")
+
+
+class RegistrationReceived(BaseModel):
+    """What an anonymous caller learns: the same for a new address and for one already registered."""
+
+    status: Literal["received"]
+    message: str
 
 
 class PersonBrief(BaseModel):
@@ -105,7 +112,11 @@ def _trusted_writer() -> bool:
     body=RegistrationBody,
     response=RegistrationCreated,
     status=201,
-    summary="Register a person (public, rate-limited). The same e-mail again: 200 already_registered.",
+    more_responses={202: RegistrationReceived},
+    summary=(
+        "Register a person. Anonymous callers (rate-limited) always get 202 `received`, new address or not; the "
+        "ticket goes to the mailbox. A `write` token gets 201 with the ticket, or 200 `already_registered`."
+    ),
     tags=["registrations"],
 )
 @limiter.shared_limit(registration_limit, scope="registration", exempt_when=_trusted_writer)
@@ -133,24 +144,23 @@ def create_registration(caller: Caller, body: RegistrationBody, opportunity_id: 
     answer = {"id": reg.id, "status": reg.status, "waitlist_position": reg.waitlist_position, "ticket": reg.ticket}
     person_id = reg.person_id
     commit(db.session)
+    if not writer:
+        # Anyone may type any address: an anonymous caller gets one answer whether the address was new or
+        # already registered, and the ticket (or the re-sent confirmation) goes to that mailbox only.
+        return {
+            "status": "received",
+            "message": _("We have e-mailed the confirmation with the ticket to the address given."),
+        }, 202
     if not outcome.created:
-        # Nothing new, the confirmation went to the address again; the caller learns nothing more.
-        body_out = {"status": "already_registered"}
-        if writer:
-            body_out.update(id=answer["id"], ticket=answer["ticket"])
-        return body_out, 200
-    result = {
+        return {"status": "already_registered", "id": answer["id"], "ticket": answer["ticket"]}, 200
+    return {
         "id": answer["id"],
         "status": answer["status"],
         "waitlist_position": answer["waitlist_position"],
         "ticket_url": ticket_url(answer["ticket"]),
-        # Anyone may type any address, and the signed list shows every registration of that person: an
-        # anonymous caller gets the page that mails the link to the address; a write-scope caller the link.
-        "manage_url": services.manage_url(person_id) if writer else f"{current_app.config['BASE_URL']}/me",
-    }
-    if writer:
-        result["ticket"] = answer["ticket"]
-    return result, 201
+        "manage_url": services.manage_url(person_id),
+        "ticket": answer["ticket"],
+    }, 201
 
 
 def _person_brief(person: Person) -> dict:

@@ -41,6 +41,7 @@ class Operation:
     response: type[BaseModel] | None
     status: int
     tags: list[str] = field(default_factory=list)
+    more_responses: dict[int, type[BaseModel]] = field(default_factory=dict)
 
 
 OPERATIONS: list[Operation] = []
@@ -94,6 +95,7 @@ def route(
     body: type[BaseModel] | None = None,
     response: type[BaseModel] | None = None,
     status: int = 200,
+    more_responses: dict[int, type[BaseModel]] | None = None,
     summary: str = "",
     tags: list[str] | None = None,
 ):
@@ -131,6 +133,7 @@ def route(
                 response,
                 status,
                 tags or [],
+                more_responses or {},
             )
         )
         return wrapped
@@ -174,6 +177,13 @@ def openapi_document(base_path: str = "/api/v1") -> dict[str, Any]:
                     "content": {"application/json": {"schema": schema_of(op.response, "serialization")}}
                     if op.response
                     else {"application/json": {"schema": {"type": "object"}}},
+                },
+                **{
+                    str(code): {
+                        "description": "OK",
+                        "content": {"application/json": {"schema": schema_of(model, "serialization")}},
+                    }
+                    for code, model in op.more_responses.items()
                 },
                 "default": {
                     "description": "Error",

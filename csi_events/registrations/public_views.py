@@ -60,7 +60,7 @@ def register(opportunity_id: int):
     form = RegistrationForm()
     if form.validate_on_submit():
         try:
-            outcome = services.register(opportunity, input_from_form(form), source="online")
+            services.register(opportunity, input_from_form(form), source="online")
         except ValidationFailed as err:
             db.session.rollback()
             apply_field_errors(form, err)
@@ -69,30 +69,24 @@ def register(opportunity_id: int):
             return render_template("registrations/closed.html", opportunity=opportunity, reason=err.message), 409
         else:
             commit(db.session)
-            if not outcome.created:
-                # Never show the ticket or say whether this address was registered: the confirmation was
-                # re-sent to the address itself, which is the only place that learns the answer.
-                return _private(
-                    Response(render_template("registrations/resent.html", opportunity=opportunity), status=200)
-                )
-            reg = outcome.registration
-            if reg.status == "confirmed":
-                flash(_("You are registered. Your ticket is below; we have e-mailed it to you too."), "success")
-            else:
-                flash(
-                    _(
-                        "The event is full, so you are on the waitlist at position %(n)d. We will e-mail you "
-                        "if a seat opens.",
-                        n=reg.waitlist_position,
-                    ),
-                    "success",
-                )
-            return redirect(url_for("registrations.ticket", token=reg.ticket), code=303)
+            # One answer whether the address was new or already registered (nothing to learn about someone
+            # else's address): the ticket, confirmed or waitlisted, goes to the mailbox only.
+            return redirect(url_for("registrations.received", opportunity_id=opportunity.id), code=303)
     status = 422 if request.method == "POST" else 200
     return render_template("registrations/register.html", opportunity=opportunity, form=form), status
 
 
 register.access_rule = "public"
+
+
+@bp.get("/opportunities/<int:opportunity_id>/registered")
+def received(opportunity_id: int):
+    """Where every accepted sign-up lands, new or repeated: the same page for both."""
+    opportunity = _opportunity_or_404(opportunity_id)
+    return render_template("registrations/received.html", opportunity=opportunity)
+
+
+received.access_rule = "public"
 
 
 # --- ticket ----------------------------------------------------------------------------------------
