@@ -2,9 +2,15 @@
 
 A merge moves every registration and check-in of the merged person to the survivor. Where both have a row
 for the same opportunity (registration) or session (check-in), the two are combined into one, never counted
-twice: the best registration status is kept (confirmed > waitlisted > cancelled; on a tie, the earlier one),
-and the earliest check-in (an active one before an undone one). The merged person keeps its row, with
-merged_into_id pointing at the survivor, so an old address still finds the survivor.
+twice: the best registration status is kept (confirmed > waitlisted > cancelled; two waitlisted: the better
+place in line; otherwise the earlier one), and the earliest check-in (an active one before an undone one).
+The merged person keeps its row, with merged_into_id pointing at the survivor, so an old address still
+finds the survivor.
+
+Combining two registrations changes the opportunity's seats, under the registration services' row lock on
+the opportunity: a waitlisted row merged away closes up the places behind it (positions stay 1..n, in the
+same order), and a second confirmed seat merged away is freed and given to the waitlist, with the same
+promotion e-mail as after a cancel.
 """
 
 from __future__ import annotations
@@ -18,10 +24,11 @@ from sqlalchemy.orm import joinedload
 from ..audit.services import record
 from ..auth.models import User
 from ..checkin.models import CheckIn
-from ..db import utcnow
+from ..db import lock_row_for_update, utcnow
 from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..registrations.models import Registration
+from ..registrations.services import close_waitlist_gap, fill_from_waitlist
 from ..support.models import support_activity_contacts
 from .models import Person
 
@@ -136,6 +143,7 @@ class MergePlan:
     registrations_combined: list[tuple[Registration, Registration]]  # (kept, dropped)
     checkins_moved: list[CheckIn]
     checkins_combined: list[tuple[CheckIn, CheckIn]]  # (kept, dropped)
+    promoted: list[Registration] = field(default_factory=list)  # from a waitlist, to a seat the merge freed
 
 
 def _load(person_id: int) -> Person:
@@ -146,7 +154,9 @@ def _load(person_id: int) -> Person:
 
 
 def _better_registration(a: Registration, b: Registration) -> Registration:
-    return min((a, b), key=lambda r: (STATUS_RANK.get(r.status, 9), r.created_at, r.id))
+    """Confirmed before waitlisted before cancelled; two waitlisted: the better place in line (a row
+    re-used after a cancel is old but at the end of the line); else the earlier row."""
+    return min((a, b), key=lambda r: (STATUS_RANK.get(r.status, 9), r.waitlist_position or 0, r.created_at, r.id))
 
 
 def _earlier_checkin(a: CheckIn, b: CheckIn) -> CheckIn:
@@ -162,7 +172,10 @@ def plan_merge(survivor_id: int, merged_id: int) -> MergePlan:
         if person.merged_into_id is not None:
             raise Conflict(_("%(name)s was already merged into another person.", name=person.name))
     regs = db.session.scalars(
-        select(Registration).where(Registration.person_id.in_((survivor.id, merged.id))).order_by(Registration.id)
+        select(Registration)
+        .where(Registration.person_id.in_((survivor.id, merged.id)))
+        .order_by(Registration.id)
+        .execution_options(populate_existing=True)  # a merge reads again under the opportunities' locks
     ).all()
     kept_regs = {r.opportunity_id: r for r in regs if r.person_id == survivor.id}
     reg_moved, reg_combined = [], []
@@ -191,10 +204,11 @@ def plan_merge(survivor_id: int, merged_id: int) -> MergePlan:
 def merge_people(survivor_id: int, merged_id: int, *, actor=None) -> MergePlan:
     """Merge `merged_id` into `survivor_id` (flush only)."""
     _lock_person(survivor_id)
-    plan = plan_merge(survivor_id, merged_id)
+    plan = _plan_under_seat_locks(survivor_id, merged_id)
     survivor, merged = plan.survivor, plan.merged
 
     # Registrations: combined pairs keep the better row; the dropped row's check-ins point at the kept one.
+    dropped = [(keep.opportunity, drop.status, drop.waitlist_position) for keep, drop in plan.registrations_combined]
     for keep, drop in plan.registrations_combined:
         db.session.execute(update(CheckIn).where(CheckIn.registration_id == drop.id).values(registration_id=keep.id))
         db.session.delete(drop)
@@ -203,6 +217,12 @@ def merge_people(survivor_id: int, merged_id: int, *, actor=None) -> MergePlan:
         keep.person_id = survivor.id
     for reg in plan.registrations_moved:
         reg.person_id = survivor.id
+    db.session.flush()
+    for opportunity, status, position in dropped:
+        if status == "waitlisted" and position is not None:
+            close_waitlist_gap(opportunity.id, after=position, by=1)
+        elif status == "confirmed":  # both were confirmed: one seat is free again
+            plan.promoted += fill_from_waitlist(opportunity)
 
     # Check-ins: one per (session, person): the earliest stays.
     for _keep, drop in plan.checkins_combined:
@@ -246,8 +266,24 @@ def merge_people(survivor_id: int, merged_id: int, *, actor=None) -> MergePlan:
         registrations_combined=[[k.id, d.id] for k, d in plan.registrations_combined],
         checkins_moved=[c.id for c in plan.checkins_moved],
         checkins_combined=[[k.id, d.id] for k, d in plan.checkins_combined],
+        promoted_from_waitlist=[r.id for r in plan.promoted],
     )
     return plan
+
+
+def _plan_under_seat_locks(survivor_id: int, merged_id: int) -> MergePlan:
+    """The plan, read after lock_row_for_update() on every opportunity where two registrations are combined
+    (in id order), so no sign-up or cancel changes those seats between the plan and the merge. A collision
+    that appeared meanwhile is locked too and the plan read again."""
+    locked: set[int] = set()
+    while True:
+        plan = plan_merge(survivor_id, merged_id)
+        shared = {keep.opportunity_id for keep, _drop in plan.registrations_combined}
+        if shared <= locked:
+            return plan
+        for opportunity_id in sorted(shared - locked):
+            lock_row_for_update(db.session, "opportunities", opportunity_id)
+        locked |= shared
 
 
 def _lock_person(person_id: int) -> None:

@@ -38,6 +38,7 @@ __all__ = [
     "RegistrationInput",
     "RegistrationOutcome",
     "cancel",
+    "close_waitlist_gap",
     "confirm_from_waitlist",
     "confirmed_count",
     "fill_from_waitlist",
@@ -180,7 +181,7 @@ def cancel(registration: Registration, *, now: datetime | None = None) -> list[R
     db.session.flush()
     outbox.enqueue(db.session, "registration_cancelled", registration_id=registration.id)
     if was == "waitlisted" and position is not None:
-        _close_gap(registration.opportunity_id, after=position, by=1)
+        close_waitlist_gap(registration.opportunity_id, after=position, by=1)
         return []
     return fill_from_waitlist(registration.opportunity)
 
@@ -212,11 +213,12 @@ def fill_from_waitlist(opportunity: LearningOpportunity, *, now: datetime | None
         registration.confirmed_at = moment
         outbox.enqueue(db.session, "registration_promoted", registration_id=registration.id)
     db.session.flush()
-    _close_gap(opportunity.id, after=0, by=len(promoted))
+    close_waitlist_gap(opportunity.id, after=0, by=len(promoted))
     return promoted
 
 
-def _close_gap(opportunity_id: int, *, after: int, by: int) -> None:
+def close_waitlist_gap(opportunity_id: int, *, after: int, by: int) -> None:
+    """Move every waitlisted person behind position `after` up by `by` places (the caller holds the lock)."""
     db.session.execute(
         update(Registration)
         .where(
@@ -245,7 +247,7 @@ def confirm_from_waitlist(registration: Registration, *, actor=None, now: dateti
     registration.confirmed_at = now or utcnow()
     db.session.flush()
     if position is not None:
-        _close_gap(opportunity.id, after=position, by=1)
+        close_waitlist_gap(opportunity.id, after=position, by=1)
     over = opportunity.capacity is not None and taken >= opportunity.capacity
     record(
         "registration_confirmed_from_waitlist",
