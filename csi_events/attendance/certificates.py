@@ -2,13 +2,21 @@
 
 PD hours earned = the opportunity's pd_hours x (sessions attended / sessions of the opportunity), the same
 figure as on the person page and in the API (reports.queries.person_attendance_select).
-The built-in PDF fonts cover Latin-1; other characters are written in their closest Latin form.
+
+All text is set in DejaVu Sans (the npm package dejavu-fonts-ttf; `npm run build` copies the two files into
+static/vendor/fonts), which draws Latin with every diacritic, Greek, Cyrillic, Armenian, Georgian and more.
+fpdf2 embeds only the glyphs used. A character DejaVu has no glyph for (Chinese, Japanese, Korean, most
+Indic scripts) is written as its base letters when it has some, else as "?": the PDF is always made, and a
+name that prints "?" shows staff that it needs a Latin spelling. No CJK font is shipped (one would add tens
+of megabytes for a rare case).
 """
 
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
 
+from flask import current_app
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from fpdf import FPDF
@@ -20,18 +28,26 @@ from ..reports.filters import local_zone, school_year_label
 from ..reports.queries import certificate_data, transcript_data
 
 ISSUER = "Community Schools Initiative · Regional Technical Assistance Center"
+FONT_FAMILY = "DejaVu"
+FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}  # fpdf2 style -> file in font_folder()
+NO_GLYPH = "?"
 
 
-def latin1(text: str) -> str:
-    """Text the core PDF fonts can draw: Latin-1 as is, other letters without their marks, else '?'."""
+def font_folder() -> Path:
+    return Path(current_app.static_folder) / "vendor" / "fonts"
+
+
+def _drawable(pdf: FPDF, text: str, style: str = "") -> str:
+    """`text` as the font of `style` can draw it: composed (NFC); a character without a glyph as its base
+    letters (NFKD) when the font has them all, else NO_GLYPH."""
+    cmap = pdf.fonts[f"{FONT_FAMILY.lower()}{style}"].cmap
     out = []
-    for ch in str(text):
-        try:
-            ch.encode("latin-1")
+    for ch in unicodedata.normalize("NFC", str(text)):
+        if ord(ch) in cmap or ch == "\n":
             out.append(ch)
-        except UnicodeEncodeError:
-            base = unicodedata.normalize("NFKD", ch).encode("latin-1", "ignore").decode("latin-1")
-            out.append(base or ("-" if ch in "–—" else "?"))
+            continue
+        base = [c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)]
+        out.append("".join(base) if base and all(ord(c) in cmap for c in base) else NO_GLYPH)
     return "".join(out)
 
 
@@ -41,16 +57,22 @@ def _local_date(value) -> str:
 
 def _pdf(title: str) -> FPDF:
     pdf = FPDF(orientation="P", unit="mm", format="Letter")
-    pdf.set_title(latin1(title))
-    pdf.set_author(latin1(ISSUER))
+    folder = font_folder()
+    for style, name in FONT_FILES.items():
+        path = folder / name
+        if not path.is_file():
+            raise RuntimeError(f"PDF font {name} not found in static/vendor/fonts: run `make setup`.")
+        pdf.add_font(FONT_FAMILY, style, str(path))
+    pdf.set_title(title)
+    pdf.set_author(ISSUER)
     pdf.set_auto_page_break(auto=True, margin=18)
     pdf.add_page()
     return pdf
 
 
 def _line(pdf: FPDF, text: str, size: int = 12, style: str = "", align: str = "C", height: float = 8) -> None:
-    pdf.set_font("Helvetica", style, size)
-    pdf.multi_cell(0, height, latin1(text), align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT_FAMILY, style, size)
+    pdf.multi_cell(0, height, _drawable(pdf, text, style), align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def certificate_pdf(person: Person, opportunity_id: int) -> bytes | None:
@@ -108,25 +130,25 @@ def transcript_pdf(person: Person, start_year: int) -> bytes:
     if not data["items"]:
         _line(pdf, _("No attendance recorded in this school year."), 11, align="L")
     else:
-        pdf.set_font("Helvetica", "", 10)
+        pdf.set_font(FONT_FAMILY, "", 10)
         headings = (_("Learning opportunity"), _("Dates"), _("Sessions"), _("PD hours"))
         with pdf.table(col_widths=(90, 56, 20, 24), text_align=("LEFT", "LEFT", "RIGHT", "RIGHT")) as table:
             row = table.row()
             for text in headings:
-                row.cell(latin1(text))
+                row.cell(_drawable(pdf, text, "B"))  # the headings row is bold
             for item in data["items"]:
                 dates = ", ".join(format_date(d.astimezone(local_zone()).date(), "short") for d in item["dates"])
                 row = table.row()
-                row.cell(latin1(item["title"]))
-                row.cell(latin1(dates))
+                row.cell(_drawable(pdf, item["title"]))
+                row.cell(_drawable(pdf, dates))
                 row.cell(str(item["sessions"]))
                 row.cell(format_decimal(item["pd_hours"], "0.00"))
     pdf.ln(2)
-    pdf.set_font("Helvetica", "B", 11)
+    pdf.set_font(FONT_FAMILY, "B", 11)
     pdf.cell(
         0,
         8,
-        latin1(_("Total PD hours: %(hours)s", hours=format_decimal(data["total"], "0.00"))),
+        _drawable(pdf, _("Total PD hours: %(hours)s", hours=format_decimal(data["total"], "0.00")), "B"),
         border="T",
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
