@@ -4,7 +4,8 @@ Services flush; callers commit. The scan path (check_in) is one read and at most
 statement returns the answer already given to the nonce, the ticket's registration with what the answer shows,
 this person's check-in for the session and the counts; then the check-in is inserted and the answer is stored
 under its nonce. The API's scan (scan()) reads the session and the caller's right to check in in that same
-statement; on PostgreSQL the two inserts are one statement (a data-modifying CTE). Races are settled by the
+statement; on PostgreSQL the two inserts are one statement (a data-modifying CTE), which in the API's scan also
+bumps the report data version (reports/cache.py bump_cte; no second bump at commit). Races are settled by the
 database itself, with no explicit lock:
 `INSERT ... ON CONFLICT DO NOTHING` on the unique (session, person) and on the unique nonce, on PostgreSQL and
 SQLite alike (PostgreSQL waits for a concurrent inserter of the same key to finish). When another request holds
@@ -27,6 +28,7 @@ from ..db import utcnow
 from ..errors import Conflict
 from ..extensions import db
 from ..opportunities.models import Session
+from ..reports import cache as report_cache
 from . import statements as q
 from .models import CHECKIN_METHODS, CheckIn
 
@@ -128,7 +130,8 @@ def scan(
     allowed = user is not None and getattr(user, "is_authenticated", False) and (user.is_staff or bool(row.facilitates))
     if not allowed:
         return session, False, None
-    return session, True, check_in(session, ticket, nonce, user, method, override, scanned_at, _row=row)
+    result = check_in(session, ticket, nonce, user, method, override, scanned_at, _row=row, _last=True)
+    return session, True, result
 
 
 def may_check_in(user, session: Session) -> bool:
@@ -176,11 +179,13 @@ def check_in(
     scanned_at: datetime | None = None,
     now: datetime | None = None,
     _row=None,
+    _last: bool = False,
 ) -> CheckInResult:
     """Decide a scan, in the order of DESIGN.md "Check-in rules", and record it. Flush only.
 
     The same nonce again returns the first answer unchanged and stores nothing. A fresh scan costs one read
-    and, when it checks someone in, two inserts (the check-in, the answer kept for its nonce)."""
+    and, when it checks someone in, two inserts (the check-in, the answer kept for its nonce). `_last`: the caller
+    commits right after this (the API's scan), so the report data version may be bumped with the inserts."""
     if method not in CHECKIN_METHODS:
         raise ValueError(f"unknown check-in method {method}")
     now = now or utcnow()
@@ -246,7 +251,7 @@ def check_in(
             "override": bool(override),
         }
         if nonce and row.checkin_id is None and conn.dialect.name == "postgresql":
-            answer = _add_with_answer(conn, nonce, values, person, counts, _label(by), now)
+            answer = _add_with_answer(conn, nonce, values, person, counts, _label(by), now, _last)
             if isinstance(answer, CheckInResult):
                 return answer  # another request holds the nonce: its answer
             if answer is not None:
@@ -287,10 +292,11 @@ def _record_override(by, session, row, checkin_id: int, moment: datetime) -> Non
     )
 
 
-def _add_with_answer(conn, nonce, values, person, counts, by_label, now):
+def _add_with_answer(conn, nonce, values, person, counts, by_label, now, last: bool = False):
     """PostgreSQL: insert the check-in and its nonce's answer in one statement. The answer given; None when the
     check-in was not inserted (nothing written); the other request's answer (a CheckInResult) when the nonce
-    was taken, after taking this check-in back."""
+    was taken, after taking this check-in back. `last` (the transaction commits right after): the same statement
+    also bumps the report data version, so that the commit need not (reports/cache.py bump_cte)."""
     checkin = _checkin_json(0, values["checked_in_at"].astimezone(UTC), by_label, values["method"], values["override"])
     new_counts = {
         **counts,
@@ -299,7 +305,12 @@ def _add_with_answer(conn, nonce, values, person, counts, by_label, now):
     }
     answer = {"status": "ok", "checkin": checkin, "person": person, "counts": new_counts}
     params = {**values, "nonce": nonce, "answer": answer, "created_at": now}
-    added = conn.execute(q.ADD_CHECKIN_AND_ANSWER, params).first()
+    if last and report_cache.can_bump_inline(conn):
+        added = conn.execute(q.ADD_CHECKIN_ANSWER_AND_BUMP, {**params, "shard": report_cache.pick_shard()}).first()
+        if added is not None and added.bumped is not None:
+            report_cache.bumped_inline(conn)
+    else:
+        added = conn.execute(q.ADD_CHECKIN_AND_ANSWER, params).first()
     if added is None:
         return None
     if added.answer_id is None:

@@ -11,6 +11,7 @@ from ..directory.models import Lea, School
 from ..opportunities.models import Session, opportunity_facilitators
 from ..people.models import Person
 from ..registrations.models import Registration
+from ..reports.cache import bump_cte
 from .models import CheckIn, ScanAnswer
 
 reg, person, lea, school = (m.__table__ for m in (Registration, Person, Lea, School))
@@ -126,25 +127,39 @@ ADD_CHECKIN = (
 # trip instead of two). The answer is stored with the new check-in's id set in it. No row: the check-in was not
 # inserted (a concurrent scan of the same person came first; nothing was written). answer_id NULL: another request
 # holds the nonce (the check-in was inserted and must be taken back).
+_ADD_CHECKIN_AND_ANSWER = (
+    "WITH added AS (INSERT INTO checkins (session_id, person_id, registration_id, checked_in_at, scanned_at, "
+    "by_user_id, method, override) VALUES (:session_id, :person_id, :registration_id, :checked_in_at, "
+    ":scanned_at, :by_user_id, :method, :override) ON CONFLICT (session_id, person_id) DO NOTHING "
+    "RETURNING id), "
+    "answered AS (INSERT INTO scan_answers (nonce, session_id, answer, created_at) "
+    "SELECT :nonce, :session_id, CAST(jsonb_set(CAST(:answer AS jsonb), '{checkin,id}', to_jsonb(added.id)) "
+    "AS json), :created_at FROM added ON CONFLICT (nonce) DO NOTHING RETURNING id)<bump> "
+    "SELECT added.id, (SELECT answered.id FROM answered) AS answer_id<bumped> FROM added"
+)
+_ADD_BINDS = (
+    bindparam("checked_in_at", type_=UTCDateTime()),
+    bindparam("scanned_at", type_=UTCDateTime()),
+    bindparam("override", type_=Boolean()),
+    bindparam("answer", type_=answers.c.answer.type),
+    bindparam("created_at", type_=UTCDateTime()),
+)
 ADD_CHECKIN_AND_ANSWER = (
-    text(
-        "WITH added AS (INSERT INTO checkins (session_id, person_id, registration_id, checked_in_at, scanned_at, "
-        "by_user_id, method, override) VALUES (:session_id, :person_id, :registration_id, :checked_in_at, "
-        ":scanned_at, :by_user_id, :method, :override) ON CONFLICT (session_id, person_id) DO NOTHING "
-        "RETURNING id), "
-        "answered AS (INSERT INTO scan_answers (nonce, session_id, answer, created_at) "
-        "SELECT :nonce, :session_id, CAST(jsonb_set(CAST(:answer AS jsonb), '{checkin,id}', to_jsonb(added.id)) "
-        "AS json), :created_at FROM added ON CONFLICT (nonce) DO NOTHING RETURNING id) "
-        "SELECT added.id, (SELECT answered.id FROM answered) AS answer_id FROM added"
-    )
-    .bindparams(
-        bindparam("checked_in_at", type_=UTCDateTime()),
-        bindparam("scanned_at", type_=UTCDateTime()),
-        bindparam("override", type_=Boolean()),
-        bindparam("answer", type_=answers.c.answer.type),
-        bindparam("created_at", type_=UTCDateTime()),
-    )
+    text(_ADD_CHECKIN_AND_ANSWER.replace("<bump>", "").replace("<bumped>", ""))
+    .bindparams(*_ADD_BINDS)
     .columns(id=Integer, answer_id=Integer)
+)
+# The same, with the report data version's bump (reports/cache.py bump_cte, parameter :shard) made after both
+# inserts, only when both were made: `bumped` NULL means not bumped (the commit then bumps as usual). For a scan
+# whose transaction commits right after this statement (the API's scan).
+ADD_CHECKIN_ANSWER_AND_BUMP = (
+    text(
+        _ADD_CHECKIN_AND_ANSWER.replace("<bump>", ", " + bump_cte("bumped", "answered")).replace(
+            "<bumped>", ", (SELECT bumped.id FROM bumped) AS bumped"
+        )
+    )
+    .bindparams(*_ADD_BINDS)
+    .columns(id=Integer, answer_id=Integer, bumped=Integer)
 )
 
 

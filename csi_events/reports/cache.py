@@ -9,7 +9,9 @@ text statements alike, on any connection of the app), and the bump is made on th
 before its transaction commits, so the counter row is locked only for the commit itself (no lock held
 while the transaction does its other work, no lock-order deadlock). A statement that only mentions such a
 table (a lock, a nonce insert joined to sessions) may bump it needlessly: that costs a cache miss, never
-a stale figure.
+a stale figure. A statement that ends its transaction's work may carry the bump itself (bump_cte, PostgreSQL: the
+API's scan, one round trip less); it tells so with bumped_inline(conn) and the commit then makes no second bump (a
+savepoint rolled back forgets it: the bump may have been undone with it).
 
 Why a cached entry is never stale: a report reads the version BEFORE it computes the figures, and stores
 them under that version. Figures computed after reading version v describe the data of v or later; they
@@ -40,6 +42,7 @@ from .models import ReportDataVersion
 COUNTED_TABLES = frozenset({"checkins", "people", "opportunities", "opportunity_topics", "sessions", "leas", "schools"})
 MAX_ENTRIES = 256
 _CHANGED = "report_data_changed"
+_BUMPED = "report_data_bumped"  # this transaction's bump is already made (in one of its own statements)
 _TABLE = ReportDataVersion.__table__
 _DML = re.compile(r"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
 SHARDS = 16  # counter rows: concurrent commits bump different rows, so they seldom wait on one another
@@ -79,9 +82,38 @@ def _has_version_table(conn) -> bool:
     return found
 
 
+def can_bump_inline(conn) -> bool:
+    """Whether a statement of this connection may carry the bump itself (bump_cte: PostgreSQL, version table)."""
+    return conn.dialect.name == "postgresql" and _has_version_table(conn)
+
+
+def pick_shard() -> int:
+    return random.randrange(SHARDS)
+
+
+def bump_cte(name: str, after: str) -> str:
+    """The bump as a branch `name` of a PostgreSQL data-modifying CTE, made only when the CTE `after` has a row
+    (the change was made), with the parameter :shard (pick_shard()). It returns the shard's id: no row, nothing
+    bumped (the change was not made, or a wiped database lost the shard's row) and the commit bumps as usual; a row,
+    call bumped_inline(conn).
+
+    For a statement that ends its transaction's work, the commit following at once: the counter row stays locked
+    until the commit, and a transaction that went on (to wait on another's row, or to lock more counter rows in a
+    loop) could hold up, or deadlock with, concurrent commits."""
+    t = _TABLE.name
+    return f"{name} AS (UPDATE {t} SET version = {t}.version + 1 FROM {after} WHERE {t}.id = :shard RETURNING {t}.id)"
+
+
+def bumped_inline(conn) -> None:
+    """This transaction's bump is made (by one of its statements, after or with its change): no second bump at
+    commit. Any bump in the transaction is enough, whenever it is made: it commits (or not) with every change."""
+    conn.info[_BUMPED] = True
+
+
 @event.listens_for(Engine, "commit")
 def _bump_before_commit(conn) -> None:
-    if conn.info.pop(_CHANGED, False) and _has_version_table(conn):
+    bumped = conn.info.pop(_BUMPED, False)
+    if conn.info.pop(_CHANGED, False) and not bumped and _has_version_table(conn):
         bump(conn, random.randrange(SHARDS))
 
 
@@ -104,11 +136,20 @@ def bump(conn, shard: int) -> None:
 @event.listens_for(Engine, "rollback")
 def _forget(conn) -> None:
     conn.info.pop(_CHANGED, None)
+    conn.info.pop(_BUMPED, None)
+
+
+@event.listens_for(Engine, "rollback_savepoint")
+def _forget_bump(conn, _name, _context) -> None:
+    # The bump may have been made inside the savepoint, and is undone with it. The change flag stays: a change
+    # made before the savepoint still needs its bump (one too many costs a cache miss, never a stale figure).
+    conn.info.pop(_BUMPED, None)
 
 
 @event.listens_for(Pool, "reset")
 def _forget_on_reset(_dbapi_connection, record, _reset_state) -> None:
     record.info.pop(_CHANGED, None)  # a connection returned to the pool without commit or rollback
+    record.info.pop(_BUMPED, None)
 
 
 def current_version() -> tuple | None:

@@ -1,0 +1,162 @@
+"""A redeem through POST /api/v1/checkins and the report figures cache (reports/cache.py): on PostgreSQL the
+check-in, its nonce answer and the report data version's bump are one statement (no second bump at commit); on
+SQLite the commit bumps. Either way a cached figure changes after a redeem, and a bump undone with a savepoint
+does not count."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, func, select, text
+
+from csi_events.checkin import services
+from csi_events.db import commit, utcnow
+from csi_events.extensions import db as _db
+from csi_events.models import User
+from csi_events.reports import queries
+from csi_events.reports.cache import SHARDS, bump
+from csi_events.reports.filters import ReportFilters, local_zone
+from csi_events.reports.models import ReportDataVersion
+from tests.concurrency import run_concurrently
+from tests.factories import make_opportunity, make_registration, make_user
+from tests.test_checkin_api import bearer, post_checkin
+
+
+@pytest.fixture
+def world(db):
+    with db.engine.begin() as conn:  # every counter row, as in a database made by create_all
+        for shard in range(SHARDS):
+            bump(conn, shard)
+    facilitator = make_user("facilitator")
+    opp = make_opportunity(starts_at=utcnow() + timedelta(minutes=15), facilitators=[facilitator])
+    regs = [make_registration(opp) for _ in range(3)]
+    db.session.commit()
+    tickets = [reg.ticket for reg in regs]
+    day = opp.sessions[0].starts_at.astimezone(local_zone()).date()
+    return {
+        "facilitator": facilitator,
+        "session": opp.sessions[0],
+        "tickets": tickets,
+        "filters": ReportFilters(date_from=day - timedelta(days=1), date_to=day + timedelta(days=1)),
+    }
+
+
+@contextmanager
+def statements(engine):
+    seen = []
+
+    def listener(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+
+
+def versions(db) -> dict[int, int]:
+    db.session.rollback()  # a fresh transaction: what is committed now
+    return dict(db.session.execute(select(ReportDataVersion.id, ReportDataVersion.version)).all())
+
+
+def attendances(world) -> int:
+    return queries.figures(world["filters"])[0].attendances
+
+
+def test_a_redeem_bumps_the_version_once_in_the_fewest_statements(client, db, world):
+    headers = bearer(db, world["facilitator"])
+    body = {"session_id": world["session"].id, "nonce": "warm-up", "ticket": world["tickets"][0]}
+    assert post_checkin(client, headers, **body).get_json()["status"] == "ok"  # token now cached and touched
+    before = versions(db)
+    assert len(before) == SHARDS
+
+    with statements(db.engine) as seen:
+        answer = post_checkin(client, headers, **{**body, "nonce": "n-1", "ticket": world["tickets"][1]})
+    assert answer.status_code == 200 and answer.get_json()["status"] == "ok"
+    touching = [s for s in seen if "report_data_version" in s]
+    if db.engine.dialect.name == "postgresql":
+        # The one read (session, right, nonce, ticket, counts) and the one write (check-in, answer, bump).
+        assert len(seen) == 2, "\n\n".join(seen)
+        assert len(touching) == 1 and touching[0].lstrip().startswith("WITH added AS (INSERT INTO checkins")
+    else:
+        # The read, the two inserts, and the bump made at commit.
+        assert len(seen) == 4, seen
+        assert len(touching) == 1 and touching[0].lstrip().startswith("UPDATE report_data_version")
+    after = versions(db)
+    assert sum(after.values()) == sum(before.values()) + 1  # one bump, not two
+    assert sum(after[k] != before[k] for k in before) == 1
+
+    # A rescan writes its answer under its nonce, and no check-in: no bump.
+    rescan = post_checkin(client, headers, **{**body, "nonce": "n-2", "ticket": world["tickets"][1]})
+    assert rescan.get_json()["status"] == "already_checked_in"
+    assert versions(db) == after
+
+
+def test_a_cached_figure_changes_after_a_redeem(client, db, world):
+    headers = bearer(db, world["facilitator"])
+    db.session.rollback()
+    assert attendances(world) == 0
+    with statements(db.engine) as seen:
+        assert attendances(world) == 0
+    assert not [s for s in seen if "grain" in s]  # served from the cache
+    for i, ticket in enumerate(world["tickets"]):
+        body = {"session_id": world["session"].id, "nonce": f"c-{i}", "ticket": ticket}
+        assert post_checkin(client, headers, **body).get_json()["status"] == "ok"
+        db.session.rollback()
+        assert attendances(world) == i + 1
+    db.session.rollback()
+    assert db.session.scalar(text("SELECT count(*) FROM checkins")) == 3
+
+
+def test_a_bump_undone_with_its_savepoint_is_made_again_at_commit(db, world):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the bump is made by the scan's own statement on PostgreSQL only")
+    db.session.rollback()
+    assert attendances(world) == 0  # cached
+    before = versions(db)
+    savepoint = db.session.begin_nested()
+    _session, allowed, result = services.scan(world["session"].id, world["facilitator"], world["tickets"][0], "sp-1")
+    assert allowed and result.status == "ok"
+    total = db.session.scalar(select(func.sum(ReportDataVersion.version)))
+    assert total == sum(before.values()) + 1  # bumped inside the savepoint, by the scan's insert
+    savepoint.rollback()
+    # Another check-in in the same transaction, without a nonce (its statements bump nothing themselves).
+    other = services.check_in(world["session"], world["tickets"][1], None, world["facilitator"], method="search")
+    assert other.status == "ok"
+    commit(db.session)
+    assert sum(versions(db).values()) == sum(before.values()) + 1
+    assert attendances(world) == 1
+
+
+def _api_scan(session_id, ticket, nonce, user_id):
+    _session, allowed, result = services.scan(session_id, _db.session.get(User, user_id), ticket, nonce)
+    assert allowed
+    commit(_db.session)
+    return result.answer["status"]
+
+
+@pytest.mark.parametrize("same_nonce", [False, True])
+def test_scans_at_once_on_one_counter_row(app, db, world, monkeypatch, same_nonce):
+    """Eight scans at once, every bump on the same counter row (the worst case for waits): no error (no deadlock),
+    one check-in per person, and figures that count them all."""
+    monkeypatch.setattr("csi_events.reports.cache.pick_shard", lambda: 0)
+    db.session.rollback()
+    assert attendances(world) == 0  # cached
+    before = sum(versions(db).values())
+    session_id, user_id, tickets = world["session"].id, world["facilitator"].id, world["tickets"]
+
+    def work(i):
+        return _api_scan(session_id, tickets[i % 3], "one-nonce" if same_nonce else f"d-{i}", user_id)
+
+    answers, errors = run_concurrently(app, 8, work)
+    assert errors == []
+    checked_in = db.session.scalar(text("SELECT count(*) FROM checkins"))
+    if same_nonce:  # one scan stored its answer; the others got that answer
+        assert answers == [answers[0]] * 8 and answers[0] == "ok" and checked_in == 1
+    else:
+        assert sorted(answers) == ["already_checked_in"] * 5 + ["ok"] * 3 and checked_in == 3
+    assert sum(versions(db).values()) >= before + checked_in
+    assert attendances(world) == checked_in
