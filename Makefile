@@ -9,12 +9,18 @@ export FLASK_APP := app
 
 .PHONY: setup run test lint format clean
 
-setup: $(VENV)/.installed node_modules/.installed
+# Compiled catalogs (.mo) are build artifacts: one per translations/<lang>/LC_MESSAGES/messages.po.
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+
+setup: $(VENV)/.installed node_modules/.installed $(CATALOGS)
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -l $* -d translations
 
 node_modules/.installed: package.json package-lock.json tools/vendor.mjs
 	npm ci --no-audit --no-fund --loglevel=error
