@@ -238,6 +238,7 @@ def test_a_person_who_registers_in_spanish_gets_the_confirmation_in_spanish(app,
     assert len(messages) == 1
     message = messages[0]
     assert message["Subject"] == "Inscripción confirmada: Escuelas Comunitarias 101"
+    assert message["Content-Language"] == "es"
     text = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",)).get_content()
     assert "Hola, Ana:" in text and "Su boleto" in text
@@ -259,6 +260,7 @@ def test_a_person_who_registers_in_english_still_gets_english(app, client, db):
 
     assert db.session.scalar(select(Person)).preferred_language == "en"
     assert messages[0]["Subject"] == "You're registered: Family Engagement 101"
+    assert messages[0]["Content-Language"] == "en"
 
 
 # (e) staff pages in Spanish

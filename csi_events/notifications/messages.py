@@ -141,7 +141,6 @@ def _build(
     message["Subject"] = _one_line(subject)
     message["To"] = _recipient(person)
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-    message["Content-Language"] = context["lang"]
     message.set_content(_tidy_text(render_template(f"email/{template}.txt", **context)))
     message.add_alternative(render_template(f"email/{template}.html", **context), subtype="html")
     if qr_data:
@@ -159,6 +158,8 @@ def _build(
         message.add_attachment(
             data, maintype="text", subtype="calendar", filename=filename, params={"charset": "utf-8"}
         )
+    # After the parts: set_content() drops any Content-* header set before it.
+    message["Content-Language"] = context["lang"]
     return message
 
 

@@ -52,7 +52,13 @@ const state = {
 };
 
 const fmt = (template, values) => template.replace(/%\((\w+)\)s/g, (_m, k) => (values[k] ?? "").toString());
-const timeText = (iso) => new Date(iso).toLocaleTimeString([], { hour: "numeric", minute: "2-digit" });
+// In the page's language (its <html lang>) and the app's display time zone, not the device's.
+const timeText = (iso) =>
+  new Date(iso).toLocaleTimeString(document.documentElement.lang || [], {
+    hour: "numeric",
+    minute: "2-digit",
+    timeZone: root.dataset.timeZone || undefined,
+  });
 
 // --- tickets ----------------------------------------------------------------------------------
 export function parseTicket(value) {

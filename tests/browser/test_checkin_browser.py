@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
@@ -49,7 +50,8 @@ def _open_page(browser, live_server, door, **context_args):
 
 def test_keyboard_wedge_scan_checks_in(launch, live_server, door, db):
     base_url, _ = live_server
-    context, page = _open_page(launch(), live_server, door)
+    # A device set to another time zone still shows times in the app's (Los Angeles).
+    context, page = _open_page(launch(), live_server, door, timezone_id="Asia/Tokyo")
     # The scan field has focus: a USB scanner just types the QR's text and Enter.
     assert page.evaluate("document.activeElement.id") == "scan-input"
     page.keyboard.type(f"{base_url}/t/{door['ticket']}")
@@ -68,6 +70,11 @@ def test_keyboard_wedge_scan_checks_in(launch, live_server, door, db):
     page.wait_for_selector("#answer[data-status='already_checked_in']")
     assert "Front Door" in page.inner_text("#answer")
     assert len(_checkins(db, door["session_id"])) == 1
+    first = rows[0].checked_in_at
+    la, tokyo = (first.astimezone(ZoneInfo(zone)) for zone in ("America/Los_Angeles", "Asia/Tokyo"))
+    shown = page.inner_text("#answer")
+    assert f"{la.hour % 12 or 12}:{la.minute:02d}" in shown
+    assert f"{tokyo.hour % 12 or 12}:{tokyo.minute:02d}" not in shown
     context.close()
 
 
