@@ -177,28 +177,27 @@ def plan_merge(survivor_id: int, merged_id: int) -> MergePlan:
         .order_by(Registration.id)
         .execution_options(populate_existing=True)  # a merge reads again under the opportunities' locks
     ).all()
-    kept_regs = {r.opportunity_id: r for r in regs if r.person_id == survivor.id}
-    reg_moved, reg_combined = [], []
-    for reg in (r for r in regs if r.person_id == merged.id):
-        other = kept_regs.get(reg.opportunity_id)
-        if other is None:
-            reg_moved.append(reg)
-        else:
-            keep = _better_registration(other, reg)
-            reg_combined.append((keep, reg if keep is other else other))
+    reg_moved, reg_combined = _pair_up(regs, "opportunity_id", survivor.id, merged.id, _better_registration)
     checkins = db.session.scalars(
         select(CheckIn).where(CheckIn.person_id.in_((survivor.id, merged.id))).order_by(CheckIn.id)
     ).all()
-    kept_checkins = {c.session_id: c for c in checkins if c.person_id == survivor.id}
-    ci_moved, ci_combined = [], []
-    for ci in (c for c in checkins if c.person_id == merged.id):
-        other = kept_checkins.get(ci.session_id)
-        if other is None:
-            ci_moved.append(ci)
-        else:
-            keep = _earlier_checkin(other, ci)
-            ci_combined.append((keep, ci if keep is other else other))
+    ci_moved, ci_combined = _pair_up(checkins, "session_id", survivor.id, merged.id, _earlier_checkin)
     return MergePlan(survivor, merged, reg_moved, reg_combined, ci_moved, ci_combined)
+
+
+def _pair_up(rows, key: str, survivor_id: int, merged_id: int, choose) -> tuple[list, list]:
+    """The merged person's rows: (moved: no survivor row for the same `key`, combined: (kept, dropped) pairs,
+    `choose(survivor_row, merged_row)` naming the row to keep)."""
+    kept = {getattr(r, key): r for r in rows if r.person_id == survivor_id}
+    moved, combined = [], []
+    for row in (r for r in rows if r.person_id == merged_id):
+        other = kept.get(getattr(row, key))
+        if other is None:
+            moved.append(row)
+        else:
+            keep = choose(other, row)
+            combined.append((keep, row if keep is other else other))
+    return moved, combined
 
 
 def merge_people(survivor_id: int, merged_id: int, *, actor=None) -> MergePlan:
