@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, utcnow
@@ -24,7 +24,11 @@ def new_ticket() -> str:
 
 class Registration(db.Model):
     __tablename__ = "registrations"
-    __table_args__ = (UniqueConstraint("opportunity_id", "person_id"),)
+    __table_args__ = (
+        UniqueConstraint("opportunity_id", "person_id"),
+        # Seats taken (every sign-up, under the lock) and the confirmed count in every check-in answer.
+        Index("ix_registrations_opportunity_status", "opportunity_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id"), index=True)
