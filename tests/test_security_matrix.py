@@ -238,7 +238,12 @@ def visit(app, db, world: World, role: str, method: str, url: str, *, api: bool,
             kwargs["json"] = {}
         else:
             kwargs["data"] = {}
-    return client.open(url, method=method, **kwargs)
+    response = client.open(url, method=method, **kwargs)
+    # Read a streamed body (exports) to its end here, in the request's context, rather than leave the generator to
+    # be collected later in another test's context.
+    response.get_data()
+    response.close()
+    return response
 
 
 def to_login(response) -> bool:
