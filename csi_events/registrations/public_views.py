@@ -14,7 +14,7 @@ from ..extensions import db, limiter
 from ..links import LinkInvalid, read_token
 from ..opportunities.calendar import opportunity_ics
 from ..opportunities.models import LearningOpportunity
-from ..people.models import Person
+from ..people.models import Person, normalize_email
 from . import services
 from .forms import ActionForm, ManageLinkForm, RegistrationForm
 from .manage_links import request_manage_link
@@ -70,23 +70,18 @@ def register(opportunity_id: int):
         else:
             commit(db.session)
             # One answer whether the address was new or already registered (nothing to learn about someone
-            # else's address): the ticket, confirmed or waitlisted, goes to the mailbox only.
-            return redirect(url_for("registrations.received", opportunity_id=opportunity.id), code=303)
+            # else's address): the ticket, confirmed or waitlisted, goes to the mailbox only. The page repeats the
+            # address as typed (normalized) so that a typo shows; rendered here, not after a redirect, so that
+            # the address never travels in a URL or a cookie.
+            page = render_template(
+                "registrations/received.html", opportunity=opportunity, address=normalize_email(form.email.data)
+            )
+            return _private(Response(page, status=200))
     status = 422 if request.method == "POST" else 200
     return render_template("registrations/register.html", opportunity=opportunity, form=form), status
 
 
 register.access_rule = "public"
-
-
-@bp.get("/opportunities/<int:opportunity_id>/registered")
-def received(opportunity_id: int):
-    """Where every accepted sign-up lands, new or repeated: the same page for both."""
-    opportunity = _opportunity_or_404(opportunity_id)
-    return render_template("registrations/received.html", opportunity=opportunity)
-
-
-received.access_rule = "public"
 
 
 # --- ticket ----------------------------------------------------------------------------------------

@@ -141,8 +141,9 @@ def test_public_pages(launch, live_server, world, axe_source):
     page.fill("#email", "lena.ortiz@example.org")
     page.select_option("#role", "teacher")
     page.fill("#lea", world["cd_code"])  # a CD code, as the field's hint allows
-    with page.expect_navigation(url=f"**/opportunities/{opp}/registered"):
+    with page.expect_navigation(url=f"**/opportunities/{opp}/register"):
         page.click("main button[type=submit]")
+    assert "lena.ortiz@example.org" in page.inner_text("main")
     audit.check("check your e-mail (after a sign-up)")
     audit.visit(base_url, f"/t/{world['ticket']}", "ticket")
     audit.visit(base_url, f"/t/{world['waitlisted_ticket']}", "ticket on the waitlist")
