@@ -300,3 +300,19 @@ def test_staff_pages_render_in_spanish(client, db, login):
         html = response.get_data(as_text=True)
         assert html_lang(html) == "es", path
         assert "Cerrar sesión" in html and "Sign out" not in html, path
+
+
+def test_a_word_with_two_uses_gets_the_spanish_of_each(client, db, login):
+    """'Confirmed' as one registration's status and as the heading over a group of them differ in Spanish
+    (pgettext contexts): "Confirmada" on a ticket, "Confirmadas (n)" over the roster's group."""
+    staff = make_user("staff")
+    opp = make_opportunity(facilitators=[staff])
+    reg = make_registration(opp, make_person())
+    make_registration(opp, make_person(), status="cancelled")
+    db.session.commit()
+    ticket = client.get(f"/t/{reg.ticket}", headers=SPANISH).get_data(as_text=True)
+    assert "Confirmada" in ticket and "Confirmadas" not in ticket
+    login(staff)
+    roster = client.get(f"/staff/opportunities/{opp.id}/roster", headers=SPANISH).get_data(as_text=True)
+    assert "Confirmadas (1)" in roster and "Canceladas (1)" in roster
+    assert "Fecha de cancelación" in roster
