@@ -29,7 +29,7 @@ BLUEPRINT_MODULES = (
     "audit",
 )
 # Each of these packages has a cli.py exposing a click group `cli`.
-CLI_MODULES = ("auth", "directory", "demo", "notifications", "support", "people")
+CLI_MODULES = ("auth", "directory", "demo", "notifications", "support", "people", "reports")
 
 
 def create_app(config: dict | None = None) -> Flask:

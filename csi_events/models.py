@@ -10,6 +10,7 @@ from .outbox import OutboxMessage
 from .people.models import Person
 from .registrations.models import Registration
 from .reports.models import ReportDataVersion
+from .reports.rollup_models import ReportDirtyPerson, ReportPersonRollup, ReportRollupFigure
 from .support.models import SupportActivity
 
 __all__ = [
@@ -23,6 +24,9 @@ __all__ = [
     "Person",
     "Registration",
     "ReportDataVersion",
+    "ReportDirtyPerson",
+    "ReportPersonRollup",
+    "ReportRollupFigure",
     "ScanAnswer",
     "School",
     "SentReminder",

@@ -24,11 +24,13 @@ YEAR = ReportFilters.school_year(2024)
 
 @contextmanager
 def figure_statements():
-    """Counts the report's aggregate statements run inside the block."""
+    """Counts the statements that read the report's figures inside the block: the SQL path's aggregate, or the
+    rollup's read of its sums."""
     seen = []
 
     def listener(_conn, _cursor, statement, *_args):
-        if "grain" in statement:
+        reads = statement.lstrip().upper().startswith(("SELECT", "WITH"))
+        if reads and ("grain" in statement or "report_rollup_figures" in statement):
             seen.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", listener)

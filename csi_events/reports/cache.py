@@ -152,13 +152,18 @@ def _forget_on_reset(_dbapi_connection, record, _reset_state) -> None:
     record.info.pop(_BUMPED, None)
 
 
+def has_counted_change(conn) -> bool:
+    """Whether this connection's transaction has changed (and not yet committed) a row the figures count."""
+    return bool(conn.info.get(_CHANGED))
+
+
 def current_version() -> tuple | None:
     """The data version as this transaction sees it: every counter row (id, token, version); None when
     the transaction has an uncommitted change of its own (no caching then)."""
     if not _has_version_table(db.session.connection()):
         return None
     rows = db.session.execute(select(_TABLE.c.id, _TABLE.c.token, _TABLE.c.version).order_by(_TABLE.c.id)).all()
-    if db.session.connection().info.get(_CHANGED):  # read after autoflush
+    if has_counted_change(db.session.connection()):  # read after autoflush
         return None
     return tuple((r.id, r.token, int(r.version)) for r in rows)
 

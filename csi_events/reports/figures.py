@@ -214,14 +214,55 @@ def figures(f: ReportFilters, splits: tuple[str, ...] = ()) -> tuple[Summary, di
 
 
 def _compute_figures(f: ReportFilters, splits: tuple[str, ...]) -> tuple[Summary, dict[str, list[dict]]]:
+    from . import rollup
+
     scope = resolve_scope(f)
+    attendance = None
+    if rollup.serves(f, splits) and not _writing(db.session()):
+        attendance = rollup.school_year_figures(f.school_year_start, splits)
+    if attendance is None:
+        attendance = _attendance_figures(f, scope, splits)
+    total, found = attendance
+    o = db.session.execute(offering_figures_select(f, scope)).one()
+    summary = Summary(int(o.opportunities), int(o.sessions), **{k: int(v) for k, v in total.items()})
+    for by, rows in found.items():
+        if by == "month":
+            have = {r["key"]: r for r in rows}
+            zero = {"attendances": 0, "attendees": 0, "unique_individuals": 0}
+            found[by] = [have.get(label, {"key": label, **zero}) for label, _s, _e in f.months()]
+        else:
+            rows.sort(key=lambda r: (r["key"] is None, r["key"] if r["key"] is not None else 0))
+    return summary, found
+
+
+def _writing(session) -> bool:
+    """Whether this session's transaction has written: the rollup then cannot be refreshed on another connection
+    (SQLite: that connection would wait for this one's write lock), and the SQL path sees the session's own changes."""
+    from .cache import has_counted_change
+
+    if not session.in_transaction():
+        return False
+    conn = session.connection()
+    if has_counted_change(conn):
+        return True
+    return conn.dialect.name == "sqlite" and bool(conn.connection.dbapi_connection.in_transaction)
+
+
+def _attendance_figures(f: ReportFilters, scope: Scope, splits: tuple[str, ...]) -> tuple[dict, dict[str, list[dict]]]:
+    """The attendance figures in SQL (one statement): every range and filter."""
     found: dict[str, list[dict]] = {by: [] for by in splits}
-    total = None
+    total = {"attendances": 0, "attendees": 0, "unique_individuals": 0, "leas": 0, "schools": 0}
     for split, key_s, key_i, n, attendees, unique, leas, schools in db.session.execute(
         figures_select(f, scope, splits)
     ):
         if split == "total":
-            total = (int(n), int(attendees), int(unique), int(leas), int(schools))
+            total = {
+                "attendances": int(n),
+                "attendees": int(attendees),
+                "unique_individuals": int(unique),
+                "leas": int(leas),
+                "schools": int(schools),
+            }
             continue
         found[split].append(
             {
@@ -231,17 +272,7 @@ def _compute_figures(f: ReportFilters, splits: tuple[str, ...]) -> tuple[Summary
                 "unique_individuals": int(unique),
             }
         )
-    o = db.session.execute(offering_figures_select(f, scope)).one()
-    attendances, attendees, unique, leas, schools = total or (0, 0, 0, 0, 0)
-    summary = Summary(int(o.opportunities), int(o.sessions), attendances, attendees, unique, leas, schools)
-    for by, rows in found.items():
-        if by == "month":
-            have = {r["key"]: r for r in rows}
-            zero = {"attendances": 0, "attendees": 0, "unique_individuals": 0}
-            found[by] = [have.get(label, {"key": label, **zero}) for label, _s, _e in f.months()]
-        else:
-            rows.sort(key=lambda r: (r["key"] is None, r["key"] if r["key"] is not None else 0))
-    return summary, found
+    return total, found
 
 
 def summary(f: ReportFilters) -> Summary:

@@ -1,0 +1,292 @@
+"""The school-year rollup: the dashboard's whole-year figures, kept up to date person by person.
+
+A whole school year with no filter (the dashboard's presets, the summary API) is read from
+report_rollup_figures instead of aggregating every attendance of the year. Exactness rests on three rules:
+
+1. Every committed change that can move a figure has noted its people in report_dirty_people, in the same
+   statement (database triggers, reports/rollup_triggers.py), so the note commits exactly when the change does.
+2. Before the figures are read, `refresh` takes the noted people (DELETE ... RETURNING: only notes already
+   committed; one refresher at a time), recomputes each one's share of every school year from the
+   attendance rows under the counting rules of reports/counting.py, replaces the stored shares and adds the
+   difference to the sums, all in one transaction. A note committed meanwhile stays for the next refresh;
+   recomputing a person twice is harmless (a share is replaced, never added to).
+3. The figures are read in that same transaction, after the refresh.
+
+So a view shows every change committed before it began, like the SQL path. Whole-year figures with a filter,
+other date ranges and the LEA, school and person splits keep using the SQL path (reports/figures.py).
+`flask reports rollup --rebuild` notes everyone again (after a change of DISPLAY_TIMEZONE, say).
+
+A person's share of a school year (payload): {"lea", "school", "n": attendances, "p": attendees (distinct
+opportunities), "s": {split: {key: [attendances, attendees]}}} for the month, subregion, kind, modality and
+topic splits. A person counts once (one individual) in every key they have a share in.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+from flask import current_app
+from sqlalchemy import delete, func, insert, inspect, literal, or_, select, union_all
+from sqlalchemy.engine import Connection
+
+from ..checkin.models import CheckIn
+from ..extensions import db
+from ..opportunities.models import LearningOpportunity, OpportunityTopic, Session
+from ..people.models import Person
+from .counting import COUNTED_STATUSES, SPLITS
+from .filters import ReportFilters, local_zone, school_year_of
+from .rollup_models import ReportDirtyPerson, ReportPersonRollup, ReportRollupFigure
+
+ROLLUP_SPLITS = ("month", "subregion", "topic", "kind", "modality")
+PLACE_SPLITS = ("lea", "school")  # people per LEA / school: LEAs and schools reached are the keys with people
+CHUNK = 2000  # people recomputed per statement
+_LOCK_KEY = 7_311_604_223  # pg_advisory_xact_lock: one refresher at a time
+_Dirty = ReportDirtyPerson.__table__
+_Share = ReportPersonRollup.__table__
+_Sums = ReportRollupFigure.__table__
+
+assert set(ROLLUP_SPLITS) == set(SPLITS)
+
+
+def serves(f: ReportFilters, splits: Iterable[str]) -> bool:
+    """Whether the rollup answers these figures: a whole school year, no filter, splits it keeps."""
+    if not current_app.config.get("REPORT_ROLLUP", True) or f.school_year_start is None:
+        return False
+    if any(getattr(f, k) is not None for k in ("subregion", "lea", "kind", "modality", "topic", "school")):
+        return False
+    return set(splits) <= set(ROLLUP_SPLITS)
+
+
+def has_tables(conn: Connection) -> bool:
+    cache = current_app.extensions.setdefault("report_rollup_tables", {})
+    url = str(conn.engine.url)
+    if url not in cache:
+        cache[url] = inspect(conn).has_table(_Dirty.name)
+    return cache[url]
+
+
+def school_year_figures(year: int, splits: tuple[str, ...]) -> tuple[dict, dict[str, list[dict]]] | None:
+    """Refresh, then read one school year's figures: ({"attendances", "attendees", "unique_individuals", "leas",
+    "schools"}, {split: rows}), rows as the SQL path gives them before its final ordering. None when the rollup
+    cannot answer here (no tables: a database from before them)."""
+    with db.engine.begin() as conn:
+        if not has_tables(conn):
+            return None
+        refresh(conn)
+        return read(conn, year, splits)
+
+
+# --- refresh ---------------------------------------------------------------------------------------
+def refresh(conn: Connection) -> int:
+    """Recompute the shares of the people noted as changed; returns how many people were recomputed."""
+    if conn.scalar(select(_Dirty.c.id).limit(1)) is None:
+        return 0  # nothing noted: no lock taken (SQLite: a DELETE would take the database's write lock)
+    _one_at_a_time(conn)
+    noted = set(conn.scalars(delete(_Dirty).returning(_Dirty.c.person_id)))
+    if not noted:
+        return 0
+    people = set(noted)
+    for chunk in _chunks(noted):  # a merged person's survivor is counted in their stead
+        people.update(
+            conn.scalars(select(Person.merged_into_id).where(Person.id.in_(chunk), Person.merged_into_id.is_not(None)))
+        )
+    sums: dict[tuple[int, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for chunk in _chunks(people):
+        for year, payload in conn.execute(
+            select(_Share.c.school_year, _Share.c.payload).where(_Share.c.person_id.in_(chunk))
+        ):
+            _add(sums, year, payload, -1)
+        conn.execute(delete(_Share).where(_Share.c.person_id.in_(chunk)))
+        shares = compute_shares(conn, chunk)
+        for (_person, year), payload in shares.items():
+            _add(sums, year, payload, +1)
+        if shares:
+            conn.execute(
+                insert(_Share),
+                [{"person_id": p, "school_year": y, "payload": payload} for (p, y), payload in shares.items()],
+            )
+    _apply(conn, sums)
+    return len(people)
+
+
+def _one_at_a_time(conn: Connection) -> None:
+    """PostgreSQL: wait for any other refresher to commit (SQLite: the first DELETE takes the database's write lock)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(_LOCK_KEY)))
+
+
+def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    ordered = sorted(ids)
+    for i in range(0, len(ordered), CHUNK):
+        yield ordered[i : i + CHUNK]
+
+
+def compute_shares(conn: Connection, people: list[int]) -> dict[tuple[int, int], dict]:
+    """Each person's share of each school year, from their attendances (check-ins not undone at sessions of
+    counted opportunities), following merges: a check-in still naming a merged person counts for the survivor."""
+    row_person = Person.__table__.alias("row_person")
+    person = func.coalesce(row_person.c.merged_into_id, row_person.c.id)
+    merged_in = select(Person.id).where(Person.merged_into_id.in_(people))
+    opp = LearningOpportunity
+    rows = conn.execute(
+        select(person, opp.id, opp.subregion, opp.kind, opp.modality, Session.starts_at)
+        .select_from(CheckIn)
+        .join(Session, Session.id == CheckIn.session_id)
+        .join(opp, opp.id == Session.opportunity_id)
+        .join(row_person, row_person.c.id == CheckIn.person_id)
+        .where(
+            CheckIn.undone_at.is_(None),
+            opp.status.in_(COUNTED_STATUSES),
+            or_(CheckIn.person_id.in_(people), CheckIn.person_id.in_(merged_in)),
+        )
+    ).all()
+    if not rows:
+        return {}
+    opportunities = {r[1] for r in rows}
+    topics: dict[int, list[str]] = defaultdict(list)
+    for chunk in _chunks(opportunities):
+        for opp_id, topic in conn.execute(
+            select(OpportunityTopic.opportunity_id, OpportunityTopic.topic).where(
+                OpportunityTopic.opportunity_id.in_(chunk)
+            )
+        ):
+            topics[opp_id].append(topic)
+    places = {
+        r.id: (r.lea_id, r.school_id)
+        for r in conn.execute(select(Person.id, Person.lea_id, Person.school_id).where(Person.id.in_(people)))
+    }
+    return _shares_of(rows, topics, places)
+
+
+def _shares_of(rows, topics: dict[int, list[str]], places: dict[int, tuple]) -> dict[tuple[int, int], dict]:
+    zone = local_zone()
+    keys_of: dict[tuple, tuple[int, list[tuple[str, str]]]] = {}  # per (opportunity, start): school year, keys
+    grains: dict[tuple[int, int], dict[tuple[str, str], dict[int, int]]] = {}
+    gc_was_on = gc.isenabled()
+    gc.disable()  # many small dicts: the collector would walk them again and again for nothing
+    try:
+        for person_id, opp_id, subregion, kind, modality, starts_at in rows:
+            found = keys_of.get((opp_id, starts_at))
+            if found is None:
+                local = starts_at.astimezone(zone)
+                keys = [
+                    ("total", ""),
+                    ("month", f"{local:%Y-%m}"),
+                    ("subregion", "" if subregion is None else str(subregion)),
+                    ("kind", kind),
+                    ("modality", modality),
+                ] + [("topic", t) for t in topics.get(opp_id, ())]
+                found = keys_of[(opp_id, starts_at)] = (school_year_of(local.date()), keys)
+            year, keys = found
+            grain = grains.get((person_id, year))
+            if grain is None:
+                grain = grains[(person_id, year)] = {}
+            for key in keys:  # attendances of this person at this opportunity under this key
+                per_opp = grain.get(key)
+                if per_opp is None:
+                    grain[key] = {opp_id: 1}
+                else:
+                    per_opp[opp_id] = per_opp.get(opp_id, 0) + 1
+        shares = {}
+        for (person_id, year), grain in grains.items():
+            total = grain.pop(("total", ""))
+            lea, school = places.get(person_id, (None, None))
+            split_rows: dict[str, dict[str, list[int]]] = {split: {} for split in ROLLUP_SPLITS}
+            for (split, key), per_opp in grain.items():
+                split_rows[split][key] = [sum(per_opp.values()), len(per_opp)]
+            shares[(person_id, year)] = {
+                "lea": lea,
+                "school": school,
+                "n": sum(total.values()),
+                "p": len(total),
+                "s": split_rows,
+            }
+        return shares
+    finally:
+        if gc_was_on:
+            gc.enable()
+
+
+def _add(sums: dict, year: int, payload: dict, sign: int) -> None:
+    n, p = payload["n"], payload["p"]
+    entries = [("total", "", n, p)]
+    for split, keys in payload["s"].items():
+        entries.extend((split, key, kn, kp) for key, (kn, kp) in keys.items())
+    for split in PLACE_SPLITS:
+        if payload[split] is not None:
+            entries.append((split, str(payload[split]), n, p))
+    for split, key, kn, kp in entries:
+        row = sums[(year, split, key)]
+        row[0] += sign * kn
+        row[1] += sign * kp
+        row[2] += sign
+
+
+def _apply(conn: Connection, sums: dict) -> None:
+    changes = [
+        {"school_year": y, "split": s, "key": k, "attendances": a, "attendees": p, "individuals": i}
+        for (y, s, k), (a, p, i) in sums.items()
+        if (a, p, i) != (0, 0, 0)
+    ]
+    if not changes:
+        return
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    stmt = upsert(_Sums)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["school_year", "split", "key"],
+        set_={c: _Sums.c[c] + stmt.excluded[c] for c in ("attendances", "attendees", "individuals")},
+    )
+    conn.execute(stmt, changes)
+    years = sorted({c["school_year"] for c in changes})
+    conn.execute(delete(_Sums).where(_Sums.c.school_year.in_(years), _Sums.c.individuals == 0))
+
+
+# --- read ------------------------------------------------------------------------------------------
+def read(conn: Connection, year: int, splits: tuple[str, ...]) -> tuple[dict, dict[str, list[dict]]]:
+    """One statement: the year's rows of the asked splits, then the number of LEAs and schools with people."""
+    total = {"attendances": 0, "attendees": 0, "unique_individuals": 0, "leas": 0, "schools": 0}
+    found: dict[str, list[dict]] = {by: [] for by in splits}
+    year_rows = (_Sums.c.school_year == year, _Sums.c.individuals > 0)
+    rows = select(_Sums.c.split, _Sums.c.key, _Sums.c.attendances, _Sums.c.attendees, _Sums.c.individuals).where(
+        *year_rows, _Sums.c.split.in_(("total",) + tuple(splits))
+    )
+    places = (
+        select(_Sums.c.split, literal(""), func.count(), literal(0), literal(0))
+        .where(*year_rows, _Sums.c.split.in_(PLACE_SPLITS))
+        .group_by(_Sums.c.split)
+    )
+    for split, key, attendances, attendees, individuals in conn.execute(union_all(rows, places)):
+        if split in PLACE_SPLITS:
+            total["leas" if split == "lea" else "schools"] = int(attendances)
+        elif split == "total":
+            total.update(attendances=attendances, attendees=attendees, unique_individuals=individuals)
+        else:
+            found[split].append(
+                {
+                    "key": _typed_key(split, key),
+                    "attendances": int(attendances),
+                    "attendees": int(attendees),
+                    "unique_individuals": int(individuals),
+                }
+            )
+    return total, found
+
+
+def _typed_key(split: str, key: str):
+    if split == "subregion":
+        return int(key) if key else None
+    return key
+
+
+def note_everyone(conn: Connection) -> int:
+    """Note every person with a check-in (and drop every share): the next refresh rebuilds the rollup."""
+    _one_at_a_time(conn)
+    conn.execute(delete(_Share))
+    conn.execute(delete(_Sums))
+    result = conn.execute(insert(_Dirty).from_select(["person_id"], select(CheckIn.person_id).distinct()))
+    return result.rowcount
