@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
@@ -20,8 +21,8 @@ def rollup_command(rebuild: bool):
 
     Views do this by themselves; run it after a bulk load, or with --rebuild after changing DISPLAY_TIMEZONE."""
     started = time.perf_counter()
-    with db.engine.begin() as conn:
-        if rebuild:
+    if rebuild:
+        with db.engine.begin() as conn:
             rollup.note_everyone(conn)
-        count = rollup.refresh(conn)
+    count = rollup.catch_up(current_app._get_current_object())
     click.echo(f"Recomputed the figures of {count} people in {time.perf_counter() - started:.1f} s.")

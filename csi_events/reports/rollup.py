@@ -24,11 +24,12 @@ topic splits. A person counts once (one individual) in every key they have a sha
 from __future__ import annotations
 
 import gc
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, inspect, literal, or_, select, union_all
+from sqlalchemy import delete, func, insert, inspect, literal, select, union_all
 from sqlalchemy.engine import Connection
 
 from ..checkin.models import CheckIn
@@ -42,6 +43,8 @@ from .rollup_models import ReportDirtyPerson, ReportPersonRollup, ReportRollupFi
 ROLLUP_SPLITS = ("month", "subregion", "topic", "kind", "modality")
 PLACE_SPLITS = ("lea", "school")  # people per LEA / school: LEAs and schools reached are the keys with people
 CHUNK = 2000  # people recomputed per statement
+INLINE_NOTES = 5000  # notes a view works through itself (about 1,000 people: well under 500 ms); more: SQL path
+STEP_NOTES = 10000  # notes per transaction when catching up in the background or from the CLI
 _LOCK_KEY = 7_311_604_223  # pg_advisory_xact_lock: one refresher at a time
 _Dirty = ReportDirtyPerson.__table__
 _Share = ReportPersonRollup.__table__
@@ -69,22 +72,81 @@ def has_tables(conn: Connection) -> bool:
 
 def school_year_figures(year: int, splits: tuple[str, ...]) -> tuple[dict, dict[str, list[dict]]] | None:
     """Refresh, then read one school year's figures: ({"attendances", "attendees", "unique_individuals", "leas",
-    "schools"}, {split: rows}), rows as the SQL path gives them before its final ordering. None when the rollup
-    cannot answer here (no tables: a database from before them)."""
+    "schools"}, {split: rows}), rows as the SQL path gives them before its final ordering.
+
+    None when the rollup cannot answer now: no tables (a database from before them), or more notes than a view
+    should work through (REPORT_ROLLUP_INLINE_NOTES: after a bulk load or the migration that made the rollup);
+    the caller then takes the SQL path, and a background thread of this process catches up."""
+    limit = current_app.config.get("REPORT_ROLLUP_INLINE_NOTES", INLINE_NOTES)
     with db.engine.begin() as conn:
         if not has_tables(conn):
+            return None
+        if pending_notes(conn, limit) > limit:
+            start_catching_up(current_app._get_current_object())
             return None
         refresh(conn)
         return read(conn, year, splits)
 
 
+def pending_notes(conn: Connection, limit: int) -> int:
+    """How many notes wait, counted up to limit + 1 (a cheap look at the first rows only)."""
+    return conn.scalar(select(func.count()).select_from(select(_Dirty.c.id).limit(limit + 1).subquery()))
+
+
+# --- catching up after a bulk change ---------------------------------------------------------------
+_catching_up = threading.Lock()
+
+
+def catch_up(app, notes_per_step: int = STEP_NOTES) -> int:
+    """Work through every note in steps of one transaction each (SQLite: its write lock is held one step at a
+    time, so check-ins wait at most one step). Exact at every step: a step commits its people's new shares with
+    the sums and the removal of their notes; a view reads the sums only after it has itself worked through
+    every note left. Returns how many people were recomputed."""
+    total = 0
+    with app.app_context():
+        while True:
+            with db.engine.begin() as conn:
+                done = refresh(conn, notes=notes_per_step)
+            if not done:
+                break
+            total += done
+        vacuum(db.engine)
+    return total
+
+
+def start_catching_up(app) -> threading.Thread | None:
+    """Catch up in a background thread of this process, unless one is already at it."""
+    if not _catching_up.acquire(blocking=False):
+        return None
+
+    def run():
+        try:
+            catch_up(app)
+        except Exception:  # noqa: BLE001 - a failed step rolls back; the next view starts again
+            app.logger.exception("report rollup: catching up failed")
+        finally:
+            _catching_up.release()
+
+    thread = threading.Thread(target=run, name="report-rollup", daemon=True)
+    thread.start()
+    return thread
+
+
 # --- refresh ---------------------------------------------------------------------------------------
-def refresh(conn: Connection) -> int:
-    """Recompute the shares of the people noted as changed; returns how many people were recomputed."""
-    if conn.scalar(select(_Dirty.c.id).limit(1)) is None:
+def refresh(conn: Connection, notes: int | None = None) -> int:
+    """Recompute the shares of the people noted as changed (all of them, or those of the oldest `notes` notes);
+    returns how many people were recomputed."""
+    first = conn.scalar(select(_Dirty.c.id).order_by(_Dirty.c.id).limit(1))
+    if first is None:
         return 0  # nothing noted: no lock taken (SQLite: a DELETE would take the database's write lock)
     _one_at_a_time(conn)
-    noted = set(conn.scalars(delete(_Dirty).returning(_Dirty.c.person_id)))
+    take = delete(_Dirty)
+    if notes is not None:
+        last = conn.scalar(select(_Dirty.c.id).order_by(_Dirty.c.id).offset(notes - 1).limit(1))
+        if last is not None:
+            take = take.where(_Dirty.c.id <= last)
+    # Every note deleted here is returned, so none is lost, whatever commits meanwhile.
+    noted = set(conn.scalars(take.returning(_Dirty.c.person_id)))
     if not noted:
         return 0
     people = set(noted)
@@ -128,7 +190,9 @@ def compute_shares(conn: Connection, people: list[int]) -> dict[tuple[int, int],
     counted opportunities), following merges: a check-in still naming a merged person counts for the survivor."""
     row_person = Person.__table__.alias("row_person")
     person = func.coalesce(row_person.c.merged_into_id, row_person.c.id)
-    merged_in = select(Person.id).where(Person.merged_into_id.in_(people))
+    # The check-ins naming these people or someone merged into them: one plain IN list, so that the database
+    # looks each one up in the index on checkins.person_id (an OR with a subquery made PostgreSQL scan them all).
+    named = set(people) | set(conn.scalars(select(Person.id).where(Person.merged_into_id.in_(people))))
     opp = LearningOpportunity
     rows = conn.execute(
         select(person, opp.id, opp.subregion, opp.kind, opp.modality, Session.starts_at)
@@ -139,7 +203,7 @@ def compute_shares(conn: Connection, people: list[int]) -> dict[tuple[int, int],
         .where(
             CheckIn.undone_at.is_(None),
             opp.status.in_(COUNTED_STATUSES),
-            or_(CheckIn.person_id.in_(people), CheckIn.person_id.in_(merged_in)),
+            CheckIn.person_id.in_(sorted(named)),
         )
     ).all()
     if not rows:
@@ -281,6 +345,15 @@ def _typed_key(split: str, key: str):
     if split == "subregion":
         return int(key) if key else None
     return key
+
+
+def vacuum(engine) -> None:
+    """PostgreSQL: reclaim the rows a large refresh deleted (the notes above all) and refresh the planner's
+    statistics, for when autovacuum is off or has not come round yet after a bulk load. Outside a transaction."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(f"VACUUM ANALYZE {_Dirty.name}, {_Share.name}, {_Sums.name}")
 
 
 def note_everyone(conn: Connection) -> int:
