@@ -29,7 +29,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, inspect, literal, select, union_all
+from sqlalchemy import ARRAY, Integer, any_, bindparam, delete, func, insert, inspect, literal, select, union_all
 from sqlalchemy.engine import Connection
 
 from ..checkin.models import CheckIn
@@ -43,7 +43,7 @@ from .rollup_models import ReportDirtyPerson, ReportPersonRollup, ReportRollupFi
 ROLLUP_SPLITS = ("month", "subregion", "topic", "kind", "modality")
 PLACE_SPLITS = ("lea", "school")  # people per LEA / school: LEAs and schools reached are the keys with people
 CHUNK = 2000  # people recomputed per statement
-INLINE_NOTES = 5000  # notes a view works through itself (about 1,000 people: well under 500 ms); more: SQL path
+INLINE_NOTES = 20000  # notes a view works through itself (a few thousand people, a few seconds); more: SQL path
 STEP_NOTES = 10000  # notes per transaction when catching up in the background or from the CLI
 _LOCK_KEY = 7_311_604_223  # pg_advisory_xact_lock: one refresher at a time
 _Dirty = ReportDirtyPerson.__table__
@@ -152,15 +152,17 @@ def refresh(conn: Connection, notes: int | None = None) -> int:
     people = set(noted)
     for chunk in _chunks(noted):  # a merged person's survivor is counted in their stead
         people.update(
-            conn.scalars(select(Person.merged_into_id).where(Person.id.in_(chunk), Person.merged_into_id.is_not(None)))
+            conn.scalars(
+                select(Person.merged_into_id).where(_among(conn, Person.id, chunk), Person.merged_into_id.is_not(None))
+            )
         )
     sums: dict[tuple[int, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     for chunk in _chunks(people):
         for year, payload in conn.execute(
-            select(_Share.c.school_year, _Share.c.payload).where(_Share.c.person_id.in_(chunk))
+            select(_Share.c.school_year, _Share.c.payload).where(_among(conn, _Share.c.person_id, chunk))
         ):
             _add(sums, year, payload, -1)
-        conn.execute(delete(_Share).where(_Share.c.person_id.in_(chunk)))
+        conn.execute(delete(_Share).where(_among(conn, _Share.c.person_id, chunk)))
         shares = compute_shares(conn, chunk)
         for (_person, year), payload in shares.items():
             _add(sums, year, payload, +1)
@@ -179,6 +181,14 @@ def _one_at_a_time(conn: Connection) -> None:
         conn.execute(select(func.pg_advisory_xact_lock(_LOCK_KEY)))
 
 
+def _among(conn: Connection, column, ids: list[int]):
+    """`column IN ids`: on PostgreSQL one array parameter (= ANY), so that a long list is neither spelled out in
+    the SQL nor parsed again for every length; elsewhere a plain IN list."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
+    return column.in_(list(ids))
+
+
 def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
     ordered = sorted(ids)
     for i in range(0, len(ordered), CHUNK):
@@ -192,7 +202,7 @@ def compute_shares(conn: Connection, people: list[int]) -> dict[tuple[int, int],
     person = func.coalesce(row_person.c.merged_into_id, row_person.c.id)
     # The check-ins naming these people or someone merged into them: one plain IN list, so that the database
     # looks each one up in the index on checkins.person_id (an OR with a subquery made PostgreSQL scan them all).
-    named = set(people) | set(conn.scalars(select(Person.id).where(Person.merged_into_id.in_(people))))
+    named = set(people) | set(conn.scalars(select(Person.id).where(_among(conn, Person.merged_into_id, people))))
     opp = LearningOpportunity
     rows = conn.execute(
         select(person, opp.id, opp.subregion, opp.kind, opp.modality, Session.starts_at)
@@ -203,7 +213,7 @@ def compute_shares(conn: Connection, people: list[int]) -> dict[tuple[int, int],
         .where(
             CheckIn.undone_at.is_(None),
             opp.status.in_(COUNTED_STATUSES),
-            CheckIn.person_id.in_(sorted(named)),
+            _among(conn, CheckIn.person_id, sorted(named)),
         )
     ).all()
     if not rows:
@@ -213,13 +223,13 @@ def compute_shares(conn: Connection, people: list[int]) -> dict[tuple[int, int],
     for chunk in _chunks(opportunities):
         for opp_id, topic in conn.execute(
             select(OpportunityTopic.opportunity_id, OpportunityTopic.topic).where(
-                OpportunityTopic.opportunity_id.in_(chunk)
+                _among(conn, OpportunityTopic.opportunity_id, chunk)
             )
         ):
             topics[opp_id].append(topic)
     places = {
         r.id: (r.lea_id, r.school_id)
-        for r in conn.execute(select(Person.id, Person.lea_id, Person.school_id).where(Person.id.in_(people)))
+        for r in conn.execute(select(Person.id, Person.lea_id, Person.school_id).where(_among(conn, Person.id, people)))
     }
     return _shares_of(rows, topics, places)
 
