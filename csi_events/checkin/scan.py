@@ -5,8 +5,10 @@ statement returns the answer already given to the nonce, the ticket's registrati
 this person's check-in for the session and the counts; then the check-in is inserted and the answer is stored
 under its nonce. The API's scan (scan()) reads the session and the caller's right to check in in that same
 statement; on PostgreSQL the two inserts are one statement (a data-modifying CTE), which in the API's scan also
-bumps the report data version (reports/cache.py bump_cte; no second bump at commit). Races are settled by the
-database itself, with no explicit lock:
+bumps the report data version (reports/cache.py bump_cte; no second bump at commit). On PostgreSQL the API's scan
+runs in autocommit when its request has nothing else to commit (_scan_autocommit): the read, then at most one
+statement that is all or nothing, with no BEGIN or COMMIT round trip; any other outcome starts again in a
+transaction. Races are settled by the database itself, with no explicit lock:
 `INSERT ... ON CONFLICT DO NOTHING` on the unique (session, person) and on the unique nonce, on PostgreSQL and
 SQLite alike (PostgreSQL waits for a concurrent inserter of the same key to finish). When another request holds
 the nonce, what this one wrote is taken back and that request's answer is returned. The statements (statements.py) are Core,
@@ -21,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 from flask_babel import gettext as _
+from sqlalchemy.exc import DataError
 
 from ..audit.services import record
 from ..auth.models import User
@@ -119,7 +122,15 @@ def scan(
     scanned_at: datetime | None = None,
 ) -> tuple[SessionRef | None, bool, CheckInResult | None]:
     """The API's scan in one read: (the session or None, may this user check people in for it, the result of
-    check_in, or None when there is no such session or the user may not check in for it). Flush only."""
+    check_in, or None when there is no such session or the user may not check in for it). Flush only.
+
+    On PostgreSQL, when this request has nothing else in its transaction, the scan runs in autocommit: its one or
+    two statements each commit on their own, with no BEGIN and no COMMIT round trip (see _scan_autocommit)."""
+    if nonce and not override and _may_autocommit():
+        done = _scan_autocommit(session_id, user, ticket, nonce, method, scanned_at)
+        if done is not None:
+            return done
+        db.session.rollback()  # nothing was written: start again in a transaction, on the general path
     db.session.flush()
     token = parse_ticket(ticket)
     params = {"nonce": nonce, "ticket": token, "session_id": session_id, "user_id": getattr(user, "id", None)}
@@ -132,6 +143,89 @@ def scan(
         return session, False, None
     result = check_in(session, ticket, nonce, user, method, override, scanned_at, _row=row, _last=True)
     return session, True, result
+
+
+def _may_autocommit() -> bool:
+    """Whether the API's scan may run in autocommit: PostgreSQL, and nothing yet in this request's transaction
+    (a token's last_used_at write, an ORM load, a pending change: then the scan joins that transaction)."""
+    session = db.session()  # the request's Session (db.session is its scoped proxy)
+    if session.in_transaction() or session.new or session.dirty or session.deleted:
+        return False
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _scan_autocommit(session_id: int, user, ticket, nonce: str, method: str, scanned_at: datetime | None):
+    """PostgreSQL: the API's scan with each statement committed on its own (autocommit), which saves the BEGIN and
+    COMMIT round trips of a transaction. Only the outcomes that write at most ONE statement take this path, and that
+    statement is all or nothing:
+      - a replay (the nonce's answer is in the read), no such session, no right to check in: the read only;
+      - a check-in: the read, then one statement that inserts the check-in and its nonce's answer and bumps the
+        report data version (ADD_CHECKIN_ANSWER_AND_BUMP_WHOLE: it fails, undoing all of it, unless all three
+        were made, so the bump commits with the check-in);
+      - any other answer (already_checked_in, invalid, ...): the read, then the answer stored under its nonce
+        (one insert; it touches nothing the report figures count). A nonce already held: that answer, as ever.
+    Everything else returns None with nothing written, and the caller starts again in a transaction: a lost race
+    on the person or on the nonce, reviving an undone check-in (claim, update, answer), a database without the
+    report version's counter row. Reads see the same data as in a transaction (READ COMMITTED reads each
+    statement's own snapshot), and the races are settled by the same unique indexes."""
+    if method not in CHECKIN_METHODS:
+        raise ValueError(f"unknown check-in method {method}")
+    conn = db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    token = parse_ticket(ticket)
+    params = {"nonce": nonce, "ticket": token, "session_id": session_id, "user_id": getattr(user, "id", None)}
+    row = conn.execute(q.SCAN_READ, params).first()
+    if row is None:
+        return None, False, None
+    session = SessionRef(*row[:6])
+    allowed = user is not None and getattr(user, "is_authenticated", False) and (user.is_staff or bool(row.facilitates))
+    if not allowed:
+        return session, False, None
+    if row.replay is not None:
+        return session, True, _replay(row.replay)
+    now = utcnow()
+    if scanned_at is not None:
+        scanned_at = min(max(scanned_at, now - MAX_OFFLINE_AGE), now)
+    status, person, checkin, counts = _decide(session, row, False, scanned_at or now)
+    if status == "ok":
+        if row.checkin_id is not None or not report_cache.can_bump_inline(conn):
+            return None  # reviving an undone check-in, or no counter table: the general path
+        values = {
+            "session_id": session.id,
+            "person_id": row.person_id,
+            "registration_id": row.registration_id,
+            "checked_in_at": scanned_at or now,
+            "scanned_at": scanned_at,
+            "by_user_id": getattr(user, "id", None),
+            "method": method,
+            "override": False,
+        }
+        answer = _add_whole(conn, nonce, values, person, counts, _label(user), now)
+        if answer is None:
+            return None
+        return session, True, CheckInResult("ok", answer["checkin"]["id"], person, answer["counts"], answer=answer)
+    answer = {"status": status, "checkin": checkin, "person": person, "counts": counts}
+    if not _claim(conn, nonce, session.id, answer, now):
+        return session, True, _replay(conn.execute(q.FIND_ANSWER, {"nonce": nonce}).scalar())
+    return session, True, CheckInResult(status, checkin["id"] if checkin else None, person, counts, answer=answer)
+
+
+def _add_whole(conn, nonce, values, person, counts, by_label, now) -> dict | None:
+    """The check-in, its nonce's answer and the report version's bump in one statement committed on its own: the
+    answer given, or None when nothing was written (no row: a concurrent scan of this person came first; the
+    statement failed on purpose: the nonce is held by another request or the counter row is missing)."""
+    answer = _new_answer(values, person, counts, by_label)
+    params = {**values, "nonce": nonce, "answer": answer, "created_at": now, "shard": report_cache.pick_shard()}
+    try:
+        added = conn.execute(q.ADD_CHECKIN_ANSWER_AND_BUMP_WHOLE, params).first()
+    except DataError as err:
+        if getattr(err.orig, "sqlstate", None) != q.WHOLE_OR_NOTHING:
+            raise
+        return None
+    if added is None:
+        return None
+    report_cache.bumped_inline(conn)
+    answer["checkin"]["id"] = added.id
+    return answer
 
 
 def may_check_in(user, session: Session) -> bool:
@@ -202,36 +296,7 @@ def check_in(
     conn = _connection()
     if nonce and row.replay is not None:
         return _replay(row.replay)
-    counts = {"checked_in": int(row.checked_in), "confirmed": int(row.confirmed), "walk_ins": int(row.walk_ins)}
-
-    person = None
-    if row.registration_id is not None:
-        needs = "; ".join(part for part in (row.registration_needs, row.person_needs) if part) or None
-        person = {
-            "name": f"{row.first_name} {row.last_name}".strip(),
-            "lea": row.lea,
-            "school": row.school,
-            "needs": needs,
-        }
-
-    if row.registration_id is None:
-        status = "invalid"
-    elif row.status == "cancelled":
-        status = "canceled"
-    elif row.opportunity_id != session.opportunity_id:
-        status, person = "wrong_session", None
-    elif row.status == "waitlisted" and not override:
-        status = "waitlisted"
-    elif not override and not checkin_window_open(session, moment):
-        status = "not_open"
-    elif row.checkin_id is not None and row.undone_at is None:
-        status = "already_checked_in"
-    else:
-        status = "ok"
-
-    checkin = None
-    if status == "already_checked_in":
-        checkin = _checkin_json(row.checkin_id, row.checked_in_at, row.by_label, row.method, row.override)
+    status, person, checkin, counts = _decide(session, row, override, moment)
     claimed = False
     if status == "ok" and nonce and row.checkin_id is not None:
         # Reviving an undone check-in cannot be taken back cheaply: claim the nonce before writing.
@@ -279,6 +344,42 @@ def check_in(
     return CheckInResult(status, checkin["id"] if checkin else None, person, counts, answer=answer)
 
 
+def _decide(session, row, override: bool, moment: datetime) -> tuple[str, dict | None, dict | None, dict]:
+    """The answer's parts from the one read, in the order of DESIGN.md "Check-in rules": (status, person, the
+    check-in found for already_checked_in, counts before this scan)."""
+    counts = {"checked_in": int(row.checked_in), "confirmed": int(row.confirmed), "walk_ins": int(row.walk_ins)}
+
+    person = None
+    if row.registration_id is not None:
+        needs = "; ".join(part for part in (row.registration_needs, row.person_needs) if part) or None
+        person = {
+            "name": f"{row.first_name} {row.last_name}".strip(),
+            "lea": row.lea,
+            "school": row.school,
+            "needs": needs,
+        }
+
+    if row.registration_id is None:
+        status = "invalid"
+    elif row.status == "cancelled":
+        status = "canceled"
+    elif row.opportunity_id != session.opportunity_id:
+        status, person = "wrong_session", None
+    elif row.status == "waitlisted" and not override:
+        status = "waitlisted"
+    elif not override and not checkin_window_open(session, moment):
+        status = "not_open"
+    elif row.checkin_id is not None and row.undone_at is None:
+        status = "already_checked_in"
+    else:
+        status = "ok"
+
+    checkin = None
+    if status == "already_checked_in":
+        checkin = _checkin_json(row.checkin_id, row.checked_in_at, row.by_label, row.method, row.override)
+    return status, person, checkin, counts
+
+
 def _record_override(by, session, row, checkin_id: int, moment: datetime) -> None:
     record(
         "checkin_override",
@@ -297,13 +398,8 @@ def _add_with_answer(conn, nonce, values, person, counts, by_label, now, last: b
     check-in was not inserted (nothing written); the other request's answer (a CheckInResult) when the nonce
     was taken, after taking this check-in back. `last` (the transaction commits right after): the same statement
     also bumps the report data version, so that the commit need not (reports/cache.py bump_cte)."""
-    checkin = _checkin_json(0, values["checked_in_at"].astimezone(UTC), by_label, values["method"], values["override"])
-    new_counts = {
-        **counts,
-        "checked_in": counts["checked_in"] + 1,
-        "walk_ins": counts["walk_ins"] + (1 if values["method"] == "walk_in" else 0),
-    }
-    answer = {"status": "ok", "checkin": checkin, "person": person, "counts": new_counts}
+    answer = _new_answer(values, person, counts, by_label)
+    checkin = answer["checkin"]
     params = {**values, "nonce": nonce, "answer": answer, "created_at": now}
     if last and report_cache.can_bump_inline(conn):
         added = conn.execute(q.ADD_CHECKIN_ANSWER_AND_BUMP, {**params, "shard": report_cache.pick_shard()}).first()
@@ -318,6 +414,17 @@ def _add_with_answer(conn, nonce, values, person, counts, by_label, now, last: b
         return _replay(conn.execute(q.FIND_ANSWER, {"nonce": nonce}).scalar())
     checkin["id"] = added.id
     return answer
+
+
+def _new_answer(values: dict, person: dict | None, counts: dict, by_label: str | None) -> dict:
+    """The answer of a check-in about to be inserted (its id set once known): counts include it."""
+    checkin = _checkin_json(0, values["checked_in_at"].astimezone(UTC), by_label, values["method"], values["override"])
+    new_counts = {
+        **counts,
+        "checked_in": counts["checked_in"] + 1,
+        "walk_ins": counts["walk_ins"] + (1 if values["method"] == "walk_in" else 0),
+    }
+    return {"status": "ok", "checkin": checkin, "person": person, "counts": new_counts}
 
 
 def _claim(conn, nonce: str, session_id: int, answer: dict, now: datetime) -> bool:

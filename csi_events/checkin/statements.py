@@ -161,6 +161,24 @@ ADD_CHECKIN_ANSWER_AND_BUMP = (
     .bindparams(*_ADD_BINDS)
     .columns(id=Integer, answer_id=Integer, bumped=Integer)
 )
+# The same for a statement committed on its own (autocommit: the API's scan, checkin/scan.py scan()), which must
+# therefore be all or nothing: when the check-in was inserted but its answer or the bump was not (another request
+# holds the nonce; a wiped database lost the counter row), the division by zero fails the statement and PostgreSQL
+# undoes every part of it (SQLSTATE 22012, WHOLE_OR_NOTHING). No row: nothing was inserted (a concurrent scan of
+# the same person came first).
+WHOLE_OR_NOTHING = "22012"
+ADD_CHECKIN_ANSWER_AND_BUMP_WHOLE = (
+    text(
+        _ADD_CHECKIN_AND_ANSWER.split(" SELECT added.id,", 1)[0].replace(
+            "<bump>", ", " + bump_cte("bumped", "answered")
+        )
+        + " SELECT added.id, answered.id AS answer_id, bumped.id AS bumped, "
+        "1 / CAST(answered.id IS NOT NULL AND bumped.id IS NOT NULL AS integer) AS whole "
+        "FROM added LEFT JOIN answered ON true LEFT JOIN bumped ON true"
+    )
+    .bindparams(*_ADD_BINDS)
+    .columns(id=Integer, answer_id=Integer, bumped=Integer, whole=Integer)
+)
 
 
 IS_FACILITATOR = select(opportunity_facilitators.c.user_id).where(
