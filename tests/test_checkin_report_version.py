@@ -160,3 +160,23 @@ def test_scans_at_once_on_one_counter_row(app, db, world, monkeypatch, same_nonc
         assert sorted(answers) == ["already_checked_in"] * 5 + ["ok"] * 3 and checked_in == 3
     assert sum(versions(db).values()) >= before + checked_in
     assert attendances(world) == checked_in
+
+
+def test_a_redeem_moves_the_whole_year_figures_of_the_rollup(client, db, world):
+    """The school-year rollup (reports/rollup.py) sees every redeem, also one committed on its own (PostgreSQL's
+    autocommit scan): the trigger notes the person inside the redeem's own statement."""
+    from csi_events.reports.filters import school_year_of
+
+    headers = bearer(db, world["facilitator"])
+    year = ReportFilters.school_year(school_year_of(world["filters"].date_from + timedelta(days=1)))
+    db.session.rollback()
+    assert queries.figures(year)[0].attendances == 0
+    for i, ticket in enumerate(world["tickets"]):
+        body = {"session_id": world["session"].id, "nonce": f"y-{i}", "ticket": ticket}
+        assert post_checkin(client, headers, **body).get_json()["status"] == "ok"
+        db.session.rollback()
+        with statements(db.engine) as seen:
+            summary = queries.figures(year)[0]
+        assert (summary.attendances, summary.unique_individuals) == (i + 1, i + 1)
+        assert any(s.lstrip().startswith("SELECT") and "report_rollup_figures" in s for s in seen)
+        assert not [s for s in seen if "grain" in s]  # the rollup answered, not the SQL path
