@@ -1,4 +1,4 @@
-"""The API's scan in autocommit on PostgreSQL (checkin/scan.py _scan_autocommit): no BEGIN and no COMMIT round
+"""The API's scan in autocommit on PostgreSQL (checkin/scan_autocommit.py): no BEGIN and no COMMIT round
 trip, each statement committed on its own and all or nothing (the check-in, its nonce's answer and the report
 version's bump together, or none of them); every outcome that would need more than one write starts again in a
 transaction. The concurrency tests also run on SQLite, where the scan always runs in a transaction."""
