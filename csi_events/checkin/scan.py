@@ -133,17 +133,26 @@ def scan(
             return done
         db.session.rollback()  # nothing was written: start again in a transaction, on the general path
     db.session.flush()
-    token = parse_ticket(ticket)
-    params = {"nonce": nonce, "ticket": token, "session_id": session_id, "user_id": getattr(user, "id", None)}
-    row = _connection().execute(q.SCAN_READ, params).first()
-    if row is None:
-        return None, False, None
-    session = SessionRef(*row[:6])
-    allowed = user is not None and getattr(user, "is_authenticated", False) and (user.is_staff or bool(row.facilitates))
+    session, allowed, row = read_scan(_connection(), session_id, user, ticket, nonce)
     if not allowed:
         return session, False, None
     result = check_in(session, ticket, nonce, user, method, override, scanned_at, _row=row, _last=True)
     return session, True, result
+
+
+def read_scan(conn, session_id: int, user, ticket, nonce: str | None) -> tuple[SessionRef | None, bool, object]:
+    """The scan's one read (q.SCAN_READ): (the session or None, may this user check people in for it, the row)."""
+    params = {
+        "nonce": nonce,
+        "ticket": parse_ticket(ticket),
+        "session_id": session_id,
+        "user_id": getattr(user, "id", None),
+    }
+    row = conn.execute(q.SCAN_READ, params).first()
+    if row is None:
+        return None, False, None
+    allowed = user is not None and getattr(user, "is_authenticated", False) and (user.is_staff or bool(row.facilitates))
+    return SessionRef(*row[:6]), allowed, row
 
 
 def may_check_in(user, session: Session) -> bool:

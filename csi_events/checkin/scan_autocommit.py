@@ -16,13 +16,12 @@ from .models import CHECKIN_METHODS
 from .scan import (
     MAX_OFFLINE_AGE,
     CheckInResult,
-    SessionRef,
     _claim,
     _decide,
     _label,
     _new_answer,
     _replay,
-    parse_ticket,
+    read_scan,
 )
 
 
@@ -52,13 +51,7 @@ def scan_autocommit(session_id: int, user, ticket, nonce: str, method: str, scan
     if method not in CHECKIN_METHODS:
         raise ValueError(f"unknown check-in method {method}")
     conn = db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    token = parse_ticket(ticket)
-    params = {"nonce": nonce, "ticket": token, "session_id": session_id, "user_id": getattr(user, "id", None)}
-    row = conn.execute(q.SCAN_READ, params).first()
-    if row is None:
-        return None, False, None
-    session = SessionRef(*row[:6])
-    allowed = user is not None and getattr(user, "is_authenticated", False) and (user.is_staff or bool(row.facilitates))
+    session, allowed, row = read_scan(conn, session_id, user, ticket, nonce)
     if not allowed:
         return session, False, None
     if row.replay is not None:
