@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import weakref
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, event, text
+from sqlalchemy import DateTime, MetaData, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -58,6 +59,18 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+_TABLES_FOUND: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def has_table(conn, name: str) -> bool:
+    """Whether this database has table `name` (a database made before a migration lacks the tables it adds, and
+    must keep working). Asked once per engine and table."""
+    found = _TABLES_FOUND.setdefault(conn.engine, {})
+    if name not in found:
+        found[name] = inspect(conn).has_table(name)
+    return found[name]
 
 
 def lock_row_for_update(session, table_name: str, row_id: int) -> None:

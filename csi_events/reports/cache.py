@@ -28,14 +28,14 @@ import random
 import re
 import secrets
 import threading
-import weakref
 from collections import OrderedDict
 
 from flask import current_app
-from sqlalchemy import bindparam, event, inspect, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
 
+from ..db import has_table
 from ..extensions import db
 from .models import ReportDataVersion
 
@@ -70,16 +70,10 @@ def _note_change(conn, _cursor, statement, _parameters, _context, _executemany) 
         conn.info[_CHANGED] = True
 
 
-_HAS_TABLE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def _has_version_table(conn) -> bool:
     """Whether this database has the version table (a database made before it existed has not, and must
-    keep working: no bump, and no caching). Asked once per engine."""
-    found = _HAS_TABLE.get(conn.engine)
-    if found is None:
-        found = _HAS_TABLE[conn.engine] = inspect(conn).has_table(_TABLE.name)
-    return found
+    keep working: no bump, and no caching)."""
+    return has_table(conn, _TABLE.name)
 
 
 def can_bump_inline(conn) -> bool:

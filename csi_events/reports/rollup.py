@@ -26,15 +26,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, inspect, literal, select, union_all
+from sqlalchemy import delete, func, insert, literal, select, union_all
 from sqlalchemy.engine import Connection
 
 from ..checkin.models import CheckIn
+from ..db import has_table
 from ..extensions import db
 from ..people.models import Person
+from .counting import SPLITS
 from .filters import ReportFilters
 from .rollup_models import ReportDirtyPerson, ReportPersonRollup, ReportRollupFigure
-from .rollup_shares import ROLLUP_SPLITS, among, chunks, compute_shares
+from .rollup_shares import among, chunks, compute_shares
 
 PLACE_SPLITS = ("lea", "school")  # people per LEA / school: LEAs and schools reached are the keys with people
 INLINE_NOTES = 20000  # notes a view works through itself (a few thousand people, a few seconds); more: SQL path
@@ -51,15 +53,7 @@ def serves(f: ReportFilters, splits: Iterable[str]) -> bool:
         return False
     if any(getattr(f, k) is not None for k in ("subregion", "lea", "kind", "modality", "topic", "school")):
         return False
-    return set(splits) <= set(ROLLUP_SPLITS)
-
-
-def has_tables(conn: Connection) -> bool:
-    cache = current_app.extensions.setdefault("report_rollup_tables", {})
-    url = str(conn.engine.url)
-    if url not in cache:
-        cache[url] = inspect(conn).has_table(_Dirty.name)
-    return cache[url]
+    return set(splits) <= set(SPLITS)
 
 
 def school_year_figures(year: int, splits: tuple[str, ...]) -> tuple[dict, dict[str, list[dict]]] | None:
@@ -71,7 +65,7 @@ def school_year_figures(year: int, splits: tuple[str, ...]) -> tuple[dict, dict[
     the caller then takes the SQL path, and a background thread of this process catches up."""
     limit = current_app.config.get("REPORT_ROLLUP_INLINE_NOTES", INLINE_NOTES)
     with db.engine.begin() as conn:
-        if not has_tables(conn):
+        if not has_table(conn, _Dirty.name):
             return None
         if pending_notes(conn, limit) > limit:
             start_catching_up(current_app._get_current_object())

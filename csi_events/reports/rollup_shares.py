@@ -21,10 +21,7 @@ from ..people.models import Person
 from .counting import COUNTED_STATUSES, SPLITS
 from .filters import local_zone, school_year_of
 
-ROLLUP_SPLITS = ("month", "subregion", "topic", "kind", "modality")
 CHUNK = 2000  # people recomputed per statement
-
-assert set(ROLLUP_SPLITS) == set(SPLITS)
 
 
 def among(conn: Connection, column, ids: list[int]):
@@ -113,7 +110,7 @@ def _shares_of(rows, topics: dict[int, list[str]], places: dict[int, tuple]) -> 
         for (person_id, year), grain in grains.items():
             total = grain.pop(("total", ""))
             lea, school = places.get(person_id, (None, None))
-            split_rows: dict[str, dict[str, list[int]]] = {split: {} for split in ROLLUP_SPLITS}
+            split_rows: dict[str, dict[str, list[int]]] = {split: {} for split in SPLITS}
             for (split, key), per_opp in grain.items():
                 split_rows[split][key] = [sum(per_opp.values()), len(per_opp)]
             shares[(person_id, year)] = {
