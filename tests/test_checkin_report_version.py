@@ -5,11 +5,10 @@ does not count."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import func, select, text
 
 from csi_events.checkin import services
 from csi_events.db import commit, utcnow
@@ -21,6 +20,7 @@ from csi_events.reports.filters import ReportFilters, local_zone
 from csi_events.reports.models import ReportDataVersion
 from tests.concurrency import run_concurrently
 from tests.factories import make_opportunity, make_registration, make_user
+from tests.sql_trace import recorded_statements
 from tests.test_checkin_api import bearer, post_checkin
 
 
@@ -43,20 +43,6 @@ def world(db):
     }
 
 
-@contextmanager
-def statements(engine):
-    seen = []
-
-    def listener(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-
-
 def versions(db) -> dict[int, int]:
     db.session.rollback()  # a fresh transaction: what is committed now
     return dict(db.session.execute(select(ReportDataVersion.id, ReportDataVersion.version)).all())
@@ -73,7 +59,7 @@ def test_a_redeem_bumps_the_version_once_in_the_fewest_statements(client, db, wo
     before = versions(db)
     assert len(before) == SHARDS
 
-    with statements(db.engine) as seen:
+    with recorded_statements(db.engine) as seen:
         answer = post_checkin(client, headers, **{**body, "nonce": "n-1", "ticket": world["tickets"][1]})
     assert answer.status_code == 200 and answer.get_json()["status"] == "ok"
     touching = [s for s in seen if "report_data_version" in s]
@@ -99,7 +85,7 @@ def test_a_cached_figure_changes_after_a_redeem(client, db, world):
     headers = bearer(db, world["facilitator"])
     db.session.rollback()
     assert attendances(world) == 0
-    with statements(db.engine) as seen:
+    with recorded_statements(db.engine) as seen:
         assert attendances(world) == 0
     assert not [s for s in seen if "grain" in s]  # served from the cache
     for i, ticket in enumerate(world["tickets"]):
@@ -175,7 +161,7 @@ def test_a_redeem_moves_the_whole_year_figures_of_the_rollup(client, db, world):
         body = {"session_id": world["session"].id, "nonce": f"y-{i}", "ticket": ticket}
         assert post_checkin(client, headers, **body).get_json()["status"] == "ok"
         db.session.rollback()
-        with statements(db.engine) as seen:
+        with recorded_statements(db.engine) as seen:
             summary = queries.figures(year)[0]
         assert (summary.attendances, summary.unique_individuals) == (i + 1, i + 1)
         assert any(s.lstrip().startswith("SELECT") and "report_rollup_figures" in s for s in seen)

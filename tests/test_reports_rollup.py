@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import random
 import threading
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete, event, func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 
 from csi_events.db import commit
 from csi_events.extensions import db
@@ -30,22 +29,13 @@ from csi_events.reports import queries, rollup
 from csi_events.reports.filters import ReportFilters
 from tests import report_fixture
 from tests.factories import make_person
+from tests.sql_trace import recorded_statements
 
 YEARS = (2023, 2024, 2025)
 
 
-@contextmanager
 def statements():
-    seen: list[str] = []
-
-    def listener(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
+    return recorded_statements(db.engine)
 
 
 def via_rollup(app, year: int, splits=queries.SPLITS):
