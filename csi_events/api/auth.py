@@ -1,24 +1,31 @@
 """Who is calling the API: a bearer token with scopes, or a signed-in browser with a CSRF header.
 
+A token's effective scopes are its own scopes limited by what its owner's current role allows
+(ROLE_SCOPES: a facilitator's token can only check in, whatever it was created with), and nothing once the
+owner is disabled (docs/security.md, "Tokens and links").
+
 Bearer tokens are looked up once, then kept for API_TOKEN_CACHE_SECONDS (default 5) in a small per-process
 cache keyed by the token's hash, so that a scanner firing several requests a second costs no token query
 each time. Revoking a token, changing its expiry or scopes, or disabling or re-roling its user through the
-ORM empties this process's cache at once; another process (another gunicorn worker, the CLI) stops
-accepting a revoked token within API_TOKEN_CACHE_SECONDS at most. Set it to 0 to look the token up on every
-call. The expiry is checked on every call, cached or not.
+ORM empties this process's cache at once (when the change is made and again when it is committed, so that a
+lookup in between cannot keep the old rights); another process (another gunicorn worker, the CLI) applies a
+revocation, a role change or a disable within API_TOKEN_CACHE_SECONDS at most. Set it to 0 to look the
+token up on every call. The expiry is checked on every call, cached or not.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Literal, Protocol
 
 from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy import bindparam, event, update
+from sqlalchemy.orm import Session, object_session
 
 from ..auth.models import ApiToken, User
 from ..auth.services import find_api_token, hash_token
@@ -26,7 +33,7 @@ from ..db import utcnow
 from ..errors import Forbidden, Unauthorized
 from ..extensions import db
 
-# What a signed-in browser may do through the API, by role.
+# The most a caller may do through the API, by role: all a signed-in browser gets, and the limit of a token.
 ROLE_SCOPES = {
     "admin": {"read", "write", "checkin"},
     "staff": {"read", "write", "checkin"},
@@ -36,6 +43,31 @@ ROLE_SCOPES = {
 # wait on its row.
 LAST_USED_EVERY = timedelta(minutes=1)
 CACHE_MAX_ENTRIES = 1024
+
+Via = Literal["token", "session", "anonymous"]
+
+
+def effective_scopes(scopes: set[str] | frozenset[str], role: str, active: bool) -> frozenset[str]:
+    """What a token may do now: its scopes within its owner's current role; nothing for a disabled owner."""
+    if not active:
+        return frozenset()
+    return frozenset(scopes) & frozenset(ROLE_SCOPES.get(role, ()))
+
+
+class Actor(Protocol):
+    """Who acts, as the rules and the audit trail see them: a User, or a TokenIdentity (no ORM row)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def is_staff(self) -> bool: ...
+
+    @property
+    def label(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -47,7 +79,7 @@ class TokenIdentity:
     user_id: int
     role: str
     label: str
-    scopes: frozenset[str]
+    scopes: frozenset[str]  # effective: already limited by the role (effective_scopes)
     expires_at: datetime | None
     last_used_at: datetime | None
     cached_until: float  # time.monotonic()
@@ -66,15 +98,33 @@ class TokenIdentity:
 _token_cache: dict[str, TokenIdentity] = {}
 
 
+_CLEAR_AT_COMMIT = "clear_token_cache_at_commit"
+
+
 def clear_token_cache(*_args, **_kwargs) -> None:
     _token_cache.clear()
 
 
+def _rights_changed(target, *_args, **_kwargs) -> None:
+    """Drop every cached token now, and again when the change commits: a lookup made in between (by another
+    thread, before the commit) read the old rights and may have cached them."""
+    _token_cache.clear()
+    session = object_session(target)
+    if session is not None:
+        session.info[_CLEAR_AT_COMMIT] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _clear_after_commit(session: Session) -> None:
+    if session.info.pop(_CLEAR_AT_COMMIT, False):
+        _token_cache.clear()
+
+
 # Any in-process change that could end or narrow a token's rights drops every cached token at once.
 for _attribute in (ApiToken.revoked_at, ApiToken.expires_at, ApiToken.scopes, ApiToken.user_id, User.active, User.role):
-    event.listen(_attribute, "set", clear_token_cache)
-event.listen(ApiToken, "after_delete", clear_token_cache)
-event.listen(User, "after_delete", clear_token_cache)
+    event.listen(_attribute, "set", _rights_changed)
+event.listen(ApiToken, "after_delete", _rights_changed)
+event.listen(User, "after_delete", _rights_changed)
 
 _TOUCH_TOKEN = (
     update(ApiToken.__table__)
@@ -83,15 +133,15 @@ _TOUCH_TOKEN = (
 )
 
 
+@dataclass
 class Caller:
-    """The caller of one API request: `.user` (User or None), `.scopes`, `.via` ("token" | "session" |
-    "anonymous") and `.actor` (the user or its TokenIdentity: id, role, is_staff, label, is_authenticated)."""
+    """The caller of one API request: its effective scopes, how it identified itself, and who it is
+    (`user`, loaded on first use for a token; `actor`, the rules' view of the user, without a query)."""
 
-    def __init__(self, user: User | None, scopes: set[str], via: str, identity: TokenIdentity | None = None):
-        self._user = user
-        self.scopes = set(scopes)
-        self.via = via
-        self.identity = identity
+    scopes: frozenset[str]
+    via: Via
+    identity: TokenIdentity | None = None
+    _user: User | None = field(default=None, repr=False)
 
     @property
     def user(self) -> User | None:
@@ -100,7 +150,7 @@ class Caller:
         return self._user
 
     @property
-    def actor(self):
+    def actor(self) -> Actor | None:
         return self.identity if self.identity is not None else self._user
 
     def has(self, scope: str) -> bool:
@@ -119,7 +169,7 @@ def _token_caller(token: str) -> Caller:
         if identity.last_used_at is None or now - identity.last_used_at > LAST_USED_EVERY:
             db.session.execute(_TOUCH_TOKEN, {"token_id": identity.token_id, "used_at": now})
             identity = _remember(key, identity, last_used_at=now)
-        return Caller(None, set(identity.scopes), "token", identity)
+        return Caller(identity.scopes, "token", identity)
     row = find_api_token(token)
     if row is None:
         _token_cache.pop(key, None)
@@ -132,14 +182,14 @@ def _token_caller(token: str) -> Caller:
         user.id,
         user.role,
         user.label,
-        frozenset(row.scope_set),
+        effective_scopes(row.scope_set, user.role, user.active),
         row.expires_at,
         row.last_used_at,
         time.monotonic() + ttl,
     )
     if ttl > 0:
         _remember(key, identity)
-    return Caller(user, set(identity.scopes), "token", identity)
+    return Caller(identity.scopes, "token", identity, user)
 
 
 def _remember(key: str, identity: TokenIdentity, **changes) -> TokenIdentity:
@@ -166,8 +216,9 @@ def identify_caller() -> Caller:
                 raise Forbidden(_("The CSRF token is missing or expired; reload the page.")) from err
             except Exception as err:  # ValidationError from wtforms
                 raise Forbidden(_("The CSRF token is missing or expired; reload the page.")) from err
-        return Caller(current_user._get_current_object(), ROLE_SCOPES.get(current_user.role, set()), "session")
-    return Caller(None, set(), "anonymous")
+        user = current_user._get_current_object()
+        return Caller(frozenset(ROLE_SCOPES.get(user.role, ())), "session", None, user)
+    return Caller(frozenset(), "anonymous")
 
 
 def require(scope: str | None) -> Caller:
