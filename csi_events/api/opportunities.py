@@ -25,12 +25,19 @@ from .spec import route
 TAGS = ["opportunities"]
 
 
-def opportunity_body(opp: LearningOpportunity, counts: Counts | None = None) -> dict:
-    """The JSON shape of API.md; times with their Los Angeles offset."""
+def sees_private_fields(caller: Caller) -> bool:
+    """Sessions' virtual_url and the facilitators' e-mails: for callers with the read (or write) scope only,
+    as the public pages and the public .ics leave them out (docs/security.md, "Public API")."""
+    return caller.has("read") or caller.has("write")
+
+
+def opportunity_body(opp: LearningOpportunity, counts: Counts | None = None, *, private: bool = True) -> dict:
+    """The JSON shape of API.md; times with their Los Angeles offset. private=False leaves out `facilitators`
+    and each session's `virtual_url`."""
     counts = counts or Counts()
     local = services.to_local
     seats_left = None if opp.capacity is None else max(opp.capacity - counts.confirmed, 0)
-    return OpportunityOut(
+    body = OpportunityOut(
         id=opp.id,
         title=opp.title,
         summary=opp.summary or "",
@@ -48,19 +55,24 @@ def opportunity_body(opp: LearningOpportunity, counts: Counts | None = None) -> 
         registration_opens_at=local(opp.registration_opens_at),
         registration_closes_at=local(opp.registration_closes_at),
         status=opp.status,
-        facilitators=[u.email for u in opp.facilitators],
+        facilitators=[u.email for u in opp.facilitators] if private else [],
         sessions=[
             {
                 "id": s.id,
                 "starts_at": local(s.starts_at),
                 "ends_at": local(s.ends_at),
                 "venue": s.venue,
-                "virtual_url": s.virtual_url,
+                "virtual_url": s.virtual_url if private else None,
             }
             for s in opp.sessions
         ],
         url=f"{current_app.config['BASE_URL']}/opportunities/{opp.id}",
     ).model_dump(mode="json")
+    if not private:
+        body.pop("facilitators")
+        for session in body["sessions"]:
+            session.pop("virtual_url")
+    return body
 
 
 def _body_of(opportunity_id: int) -> dict:
@@ -86,9 +98,12 @@ def list_opportunities(caller: Caller, query: OpportunityListQuery):
         date_to=query.to,
         when="past" if query.past else "upcoming",
     )
-    result = catalog_page(filters, query.page, query.per_page, facilitators=True)
+    result = catalog_page(filters, query.page, query.per_page, facilitators=sees_private_fields(caller))
     return {
-        "items": [opportunity_body(item.opportunity, item.counts) for item in result.items],
+        "items": [
+            opportunity_body(item.opportunity, item.counts, private=sees_private_fields(caller))
+            for item in result.items
+        ],
         "page": result.page,
         "per_page": result.per_page,
         "total": result.total,
@@ -101,7 +116,7 @@ def get_opportunity(caller: Caller, opportunity_id: int):
     opp = load_opportunity(opportunity_id)
     if opp is None or (opp.status == "draft" and not (caller.has("read") or caller.has("write"))):
         raise NotFound(_("There is no learning opportunity %(id)s.", id=opportunity_id))
-    return opportunity_body(opp, registration_counts([opp.id]).get(opp.id))
+    return opportunity_body(opp, registration_counts([opp.id]).get(opp.id), private=sees_private_fields(caller))
 
 
 @route(

@@ -90,7 +90,7 @@ class SessionOut(BaseModel):
     starts_at: datetime
     ends_at: datetime
     venue: str | None
-    virtual_url: str | None
+    virtual_url: str | None = Field(None, description="Only for callers with the read or write scope")
 
 
 class OpportunityOut(BaseModel):
@@ -111,7 +111,9 @@ class OpportunityOut(BaseModel):
     registration_opens_at: datetime | None
     registration_closes_at: datetime | None
     status: str
-    facilitators: list[str]
+    facilitators: list[str] = Field(
+        default_factory=list, description="E-mails; only for callers with the read or write scope"
+    )
     sessions: list[SessionOut]
     url: str
 
