@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request, session
 from flask_babel import gettext as _
+from flask_login import logout_user
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+
+SIGNED_IN_NOW = "signed_in_by_this_request"  # set in `g` by a sign-in (security.py)
 
 
 class DomainError(Exception):
@@ -83,6 +86,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(err: Exception):
+        if g.get(SIGNED_IN_NOW):  # never leave someone signed in by a request that failed
+            logout_user()
+            session.clear()
         error_id = uuid.uuid4().hex[:12]
         log.exception("unhandled error %s on %s %s", error_id, request.method, request.path)
         message = _("Something went wrong on our side. Please quote error %(id)s if you contact us.", id=error_id)

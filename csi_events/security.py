@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Flask, current_app, flash, g, jsonify, render_template, request, session
+from flask import Flask, Request, current_app, flash, g, jsonify, render_template, request, session
 from flask_babel import gettext as _
 from flask_limiter.wrappers import LimitGroup
 from flask_login import current_user, logout_user, user_logged_in
 from sqlalchemy.exc import DataError
+from werkzeug.exceptions import BadRequest
 
-from .errors import NotFound, error_body
+from .errors import SIGNED_IN_NOW, NotFound, error_body
 from .extensions import db, limiter
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,11 @@ def stamp_new_login(*_args, **_kwargs) -> None:
     now = int(time.time())
     session[SESSION_AUTH_AT] = now
     session[SESSION_SEEN_AT] = now
+
+
+def on_sign_in(*_args, **_kwargs) -> None:
+    g.setdefault(SIGNED_IN_NOW, True)  # errors.py signs out again if this request then fails
+    stamp_new_login()
 
 
 def enforce_session_timeouts() -> None:
@@ -142,6 +148,20 @@ def handle_data_error(err: DataError):
     return render_template("errors/error.html", status=422, message=message), 422
 
 
+# The only pages that take a file upload; any other request carrying a file part (e.g. a file sent in a text
+# field of a public form) is refused with a 400 before a form reads it.
+UPLOAD_ENDPOINTS = frozenset({"attendance.zoom_import", "support.import_page", "directory.import_file"})
+
+
+class FormRequest(Request):
+    """The request class of the app: form bodies with a file part are refused outside UPLOAD_ENDPOINTS."""
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        if self.files and self.endpoint not in UPLOAD_ENDPOINTS:
+            raise BadRequest(_("This form does not take files."))
+
+
 def set_security_headers(response):
     headers = response.headers
     headers.setdefault("Content-Security-Policy", current_app.extensions["csi_csp"])
@@ -160,6 +180,7 @@ def set_security_headers(response):
 
 
 def init_security(app: Flask) -> None:
+    app.request_class = FormRequest
     app.extensions["csi_csp"] = content_security_policy(app)
     app.before_request(enforce_session_timeouts)
     app.before_request(refuse_out_of_range_ids)
@@ -171,7 +192,7 @@ def init_security(app: Flask) -> None:
             [LimitGroup(limit_provider=abuse_limit, key_function=limiter._key_func)]
         )
     app.after_request(set_security_headers)
-    user_logged_in.connect(stamp_new_login, app)
+    user_logged_in.connect(on_sign_in, app)
 
     from .auth.admin_views import bp as admin_bp
     from .people.privacy_views import bp as privacy_bp

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import wraps
 from typing import Any
 
@@ -13,10 +14,14 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 
 from ..errors import DomainError, ValidationFailed
+from ..localtime import day_in_range, out_of_range_message
 from .auth import require
 from .blueprint import bp
 
 JSON_LIMIT = 1024 * 1024  # bytes accepted in one JSON body
+# Integers accepted in a JSON body: what a 64-bit column holds (the database refuses beyond what the column
+# holds with a 422, security.py; beyond 64 bits a driver fails before asking it).
+JSON_INT_LIMIT = 2**63 - 1
 
 
 class PayloadTooLarge(DomainError):
@@ -55,6 +60,39 @@ def fields_from(err: ValidationError) -> dict[str, list[str]]:
     return fields
 
 
+def _bounded_int(text: str) -> int:
+    value = int(text)
+    if abs(value) > JSON_INT_LIMIT:
+        raise ValidationFailed(
+            _("A number in the body is too large."), fields={"body": [_("Numbers must be below 2^63.")]}
+        )
+    return value
+
+
+def _dates_out_of_range(value: Any, path: str, fields: dict[str, list[str]]) -> None:
+    """Note every date or time of a parsed request outside the accepted days (localtime.py)."""
+    if isinstance(value, BaseModel):
+        for name, info in type(value).model_fields.items():
+            _dates_out_of_range(getattr(value, name), f"{path}.{info.alias or name}".lstrip("."), fields)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _dates_out_of_range(item, f"{path}.{index}", fields)
+    elif isinstance(value, date) and not day_in_range(value.date() if isinstance(value, datetime) else value):
+        fields.setdefault(path, []).append(out_of_range_message())
+
+
+def _validated(model: type[BaseModel], data: Any, message: str) -> BaseModel:
+    try:
+        parsed = model.model_validate(data)
+    except ValidationError as err:
+        raise ValidationFailed(message, fields=fields_from(err)) from err
+    fields: dict[str, list[str]] = {}
+    _dates_out_of_range(parsed, "", fields)
+    if fields:
+        raise ValidationFailed(message, fields=fields)
+    return parsed
+
+
 def parse_body(model: type[BaseModel]) -> BaseModel:
     mimetype = request.mimetype or ""
     if mimetype != "application/json" and not mimetype.endswith("+json"):
@@ -65,25 +103,20 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
     if len(raw) > JSON_LIMIT:
         raise PayloadTooLarge(_("The body is larger than %(n)d bytes.", n=JSON_LIMIT))
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = json.loads(raw.decode("utf-8"), parse_int=_bounded_int)
     except UnicodeDecodeError as err:
         raise DomainError(_("The body is not valid UTF-8."), code="malformed") from err
     except json.JSONDecodeError as err:
         raise DomainError(_("The body is not valid JSON: %(why)s", why=err.msg), code="malformed") from err
+    except RecursionError as err:  # e.g. "[" repeated 50,000 times
+        raise DomainError(_("The body is nested too deeply."), code="malformed") from err
     if not isinstance(data, dict):
         raise ValidationFailed(_("The body must be a JSON object."), fields={"body": [_("Expected an object.")]})
-    try:
-        return model.model_validate(data)
-    except ValidationError as err:
-        raise ValidationFailed(_("Some fields are invalid."), fields=fields_from(err)) from err
+    return _validated(model, data, _("Some fields are invalid."))
 
 
 def parse_query(model: type[BaseModel]) -> BaseModel:
-    data = dict(request.args.items())
-    try:
-        return model.model_validate(data)
-    except ValidationError as err:
-        raise ValidationFailed(_("Some query parameters are invalid."), fields=fields_from(err)) from err
+    return _validated(model, dict(request.args.items()), _("Some query parameters are invalid."))
 
 
 def route(

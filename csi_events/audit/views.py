@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import Blueprint, render_template, request, url_for
 from sqlalchemy import func, select
@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from ..auth.access import staff_required
 from ..auth.models import User
 from ..extensions import db
-from ..localtime import local_to_utc
+from ..localtime import local_to_utc, parse_local_date
 from ..paging import page_number
 from .models import AuditEvent
 
@@ -22,7 +22,7 @@ PER_PAGE = 50
 def _local_day_start(value: str | None) -> datetime | None:
     """'2025-03-04' as the start of that day in the display timezone, in UTC; None when empty or malformed."""
     try:
-        day = date.fromisoformat((value or "").strip())
+        day = parse_local_date(value or "")
     except ValueError:
         return None
     return local_to_utc(day)

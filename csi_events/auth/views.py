@@ -47,10 +47,13 @@ def load_user(value: str):
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only a path on this site: no scheme, no host, no protocol-relative or backslash tricks."""
+    """Only a path on this site: no scheme, no host, no protocol-relative or backslash tricks, no control
+    characters (a CR/LF would break the Location header)."""
     if not target:
         return None
     target = target.strip()
+    if any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
@@ -62,12 +65,13 @@ def _landing(user: User) -> str:
 
 
 def _finish_login(user: User, remember: bool, next_url: str | None, **details):
+    response = redirect(safe_next(next_url) or _landing(user))  # before signing in: a bad target fails first
     session.pop(PENDING_KEY, None)
     login_user(user, remember=remember)
     mark_signed_in(user)
     record("login", actor=user, target=user, **details)
     commit(db.session)
-    return redirect(safe_next(next_url) or _landing(user))
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])

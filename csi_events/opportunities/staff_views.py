@@ -12,7 +12,7 @@ from ..auth.models import User
 from ..db import commit
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
-from ..localtime import local_to_utc, to_local
+from ..localtime import DateOutOfRange, local_to_utc, to_local
 from ..paging import page_number
 from . import services
 from .blueprint import bp
@@ -101,6 +101,9 @@ def _local(day, moment, errors: dict, name: str, *, default_time=None):
         return None
     try:
         return local_to_utc(day, moment)
+    except DateOutOfRange as err:
+        errors.setdefault(name, []).append(err.message)
+        return None
     except ValueError:
         errors.setdefault(name, []).append(
             _("This time does not exist in Los Angeles (the clocks move forward that night).")

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from ..auth.models import USER_ROLES, User
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..localtime import as_aware
+from ..localtime import DateOutOfRange, as_aware
 from .models import MODALITIES, OPPORTUNITY_KINDS, LearningOpportunity
 
 FACILITATOR_ROLES = USER_ROLES  # facilitator, staff, admin may all run a session
@@ -227,8 +227,8 @@ def clean_input(data: OpportunityInput, errors: FieldErrors) -> dict:
             errors.add(prefix + "starts_at", _("Give the date and time the session starts."))
         if item.ends_at is None:
             errors.add(prefix + "ends_at", _("Give the time the session ends."))
-        starts = as_aware(item.starts_at) if item.starts_at else None
-        ends = as_aware(item.ends_at) if item.ends_at else None
+        starts = _aware(item.starts_at, errors, prefix + "starts_at")
+        ends = _aware(item.ends_at, errors, prefix + "ends_at")
         if starts and ends and ends <= starts:
             errors.add(prefix + "ends_at", _("The session must end after it starts."))
         row["starts_at"], row["ends_at"] = starts, ends
@@ -245,8 +245,8 @@ def clean_input(data: OpportunityInput, errors: FieldErrors) -> dict:
         sessions.append(row)
     clean["sessions"] = sessions
 
-    opens = as_aware(data.registration_opens_at) if data.registration_opens_at else None
-    closes = as_aware(data.registration_closes_at) if data.registration_closes_at else None
+    opens = _aware(data.registration_opens_at, errors, "registration_opens_at")
+    closes = _aware(data.registration_closes_at, errors, "registration_closes_at")
     if opens and closes and opens >= closes:
         errors.add("registration_opens_at", _("Registration must open before it closes."))
     ends = [s["ends_at"] for s in sessions if s["ends_at"]]
@@ -257,6 +257,17 @@ def clean_input(data: OpportunityInput, errors: FieldErrors) -> dict:
         )
     clean["registration_opens_at"], clean["registration_closes_at"] = opens, closes
     return clean
+
+
+def _aware(value: datetime | None, errors: FieldErrors, name: str) -> datetime | None:
+    """The moment in UTC; None (with the field's message) when absent or outside the dates accepted."""
+    if value is None:
+        return None
+    try:
+        return as_aware(value)
+    except DateOutOfRange as err:
+        errors.add(name, err.message)
+        return None
 
 
 def validate_input(data: OpportunityInput) -> None:

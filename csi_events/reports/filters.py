@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ..errors import ValidationFailed
+from ..localtime import parse_local_date
 from ..opportunities.models import MODALITIES, OPPORTUNITY_KINDS
 
 COUNTYWIDE = "countywide"
@@ -90,7 +91,7 @@ class ReportFilters:
                 if not raw:
                     continue
                 try:
-                    value = date.fromisoformat(raw)
+                    value = parse_local_date(raw, key)  # out of range: a 422 (localtime.py)
                 except ValueError:
                     errors[key] = [_("Use a date like 2025-03-04.")]
                     continue
