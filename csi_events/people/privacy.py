@@ -122,6 +122,29 @@ def _erase_one(person: Person, now: datetime) -> set[str]:
     return identifying
 
 
+ERASED_PERSON = {"name": ERASED_NAME, "lea": None, "school": None, "needs": None}
+
+
+def _scrub_scan_answers(ids: list[int], identifying: set[str]) -> None:
+    """Scan answers keep what the door saw (name, LEA, school, needs) for replayed nonces, whatever the outcome
+    (checked in, waitlisted, cancelled, not open): blank the person in every answer about them. An answer is
+    theirs when it names their check-in, or when it is given at a session of an opportunity they registered
+    for or attended and shows their name (an answer stores no person id; a namesake's answer there is blanked
+    too, which loses nothing but a replay's display)."""
+    checkin_ids = set(db.session.scalars(select(CheckIn.id).where(CheckIn.person_id.in_(ids))))
+    opportunity_ids = select(Registration.opportunity_id).where(Registration.person_id.in_(ids))
+    sessions = select(Session.id).where(Session.opportunity_id.in_(opportunity_ids))
+    attended = select(CheckIn.session_id).where(CheckIn.person_id.in_(ids))
+    stmt = select(ScanAnswer).where(or_(ScanAnswer.session_id.in_(sessions), ScanAnswer.session_id.in_(attended)))
+    for answer in db.session.scalars(stmt):
+        data = answer.answer if isinstance(answer.answer, dict) else {}
+        person = data.get("person")
+        checkin = data.get("checkin") if isinstance(data.get("checkin"), dict) else {}
+        named = isinstance(person, dict) and str(person.get("name") or "").strip().lower() in identifying
+        if person and (named or checkin.get("id") in checkin_ids):
+            answer.answer = {**data, "person": dict(ERASED_PERSON)}
+
+
 def erase_person(person: Person, *, by: User | None = None, reason: str = "request") -> None:
     """Remove the identity of a person (and of records merged into them); keep anonymous attendance."""
     now = utcnow()
@@ -134,15 +157,7 @@ def erase_person(person: Person, *, by: User | None = None, reason: str = "reque
     for reg in registrations:
         reg.needs = None
         reg.ticket = new_ticket()  # old tickets and QR codes stop opening anything
-    # Scan answers cache what the door saw (name, needs) for replayed nonces: blank the person in them.
-    checkin_ids = set(db.session.scalars(select(CheckIn.id).where(CheckIn.person_id.in_(ids))))
-    if checkin_ids:
-        session_ids = set(db.session.scalars(select(CheckIn.session_id).where(CheckIn.person_id.in_(ids))))
-        for answer in db.session.scalars(select(ScanAnswer).where(ScanAnswer.session_id.in_(session_ids))):
-            data = answer.answer if isinstance(answer.answer, dict) else {}
-            checkin = data.get("checkin") if isinstance(data.get("checkin"), dict) else {}
-            if checkin.get("id") in checkin_ids and data.get("person"):
-                answer.answer = {**data, "person": {"name": ERASED_NAME, "lea": None, "school": None, "needs": None}}
+    _scrub_scan_answers(ids, identifying)
     # Audit details that quote the e-mail or name (e.g. a failed sign-in): replaced, the events kept.
     if identifying:
         text = cast(AuditEvent.details, Text)

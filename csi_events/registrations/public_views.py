@@ -173,7 +173,7 @@ def manage(token: str):
         person = None
     if person is not None and person.merged_into_id is not None:
         person = db.session.get(Person, person.merged_into_id)
-    if person is None:
+    if person is None or person.erased_at is not None:  # after an erasure an old link lists nothing
         page = render_template("registrations/link_invalid.html", expired=False, form=ManageLinkForm())
         return _private(Response(page, status=404))
     now = utcnow()
