@@ -16,6 +16,7 @@ from ..audit.services import record
 from ..db import utcnow
 from ..errors import Conflict, Forbidden, ValidationFailed
 from ..extensions import db
+from ..people.addresses import undeliverable_reason
 from ..people.models import normalize_email
 from .models import TOKEN_SCOPES, USER_ROLES, ApiToken, User, new_session_token
 from .passwords import hash_password, needs_rehash, password_problems, verify_password
@@ -25,7 +26,14 @@ TOTP_ISSUER = "CSI Events"
 TOKEN_PREFIX = "csi_"  # noqa: S105 (a visible prefix, not a secret)
 
 
+def _refuse_undeliverable(email: str, field: str) -> None:
+    reason = undeliverable_reason(email)
+    if reason:
+        raise ValidationFailed(reason, fields={field: [reason]})
+
+
 def create_user(email: str, password: str, role: str, display_name: str = "") -> User:
+    _refuse_undeliverable(email, "email")
     email = normalize_email(email)
     if role not in USER_ROLES:
         raise ValidationFailed(_("Unknown role."), fields={"role": [_("Choose staff, facilitator or admin.")]})
@@ -147,6 +155,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
 
 def change_email(user: User, current_password: str, new_email: str) -> None:
     _check_current_password(user, current_password)
+    _refuse_undeliverable(new_email, "email")
     new_email = normalize_email(new_email)
     if new_email == user.email:
         return

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..db import UTCDateTime, utcnow
 from ..directory.models import Lea, School
 from ..extensions import db
+from .addresses import ascii_domain
 
 PERSON_ROLES = (
     "teacher",
@@ -25,7 +26,10 @@ PERSON_ROLES = (
 
 
 def normalize_email(value: str) -> str:
-    return (value or "").strip().lower()
+    """Trimmed, lower-case, the domain in its ASCII (IDNA) form: the one spelling stored, looked up and mailed."""
+    text = (value or "").strip().lower()
+    local, at, domain = text.rpartition("@")
+    return f"{local}@{ascii_domain(domain)}" if at else text
 
 
 class Person(db.Model):

@@ -6,9 +6,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ..labels import choices
+from ..people.addresses import undeliverable_reason
 from ..people.models import PERSON_ROLES
 
 NAME_MAX = 100
@@ -20,6 +21,13 @@ DIRECTORY_MAX = 250
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def deliverable(_form, field) -> None:
+    """An address our mail can reach (people/addresses.py); the service checks it again for the API."""
+    reason = undeliverable_reason(field.data or "")
+    if reason:
+        raise ValidationError(reason)
 
 
 class RegistrationForm(FlaskForm):
@@ -37,7 +45,7 @@ class RegistrationForm(FlaskForm):
     )
     email = EmailField(
         _l("E-mail"),
-        validators=[DataRequired(), Length(max=EMAIL_MAX), Email()],
+        validators=[DataRequired(), Length(max=EMAIL_MAX), Email(), deliverable],
         filters=[_strip],
         render_kw={"autocomplete": "email", "inputmode": "email", "maxlength": EMAIL_MAX, "spellcheck": "false"},
     )
@@ -90,7 +98,7 @@ class RegistrationForm(FlaskForm):
 class ManageLinkForm(FlaskForm):
     email = EmailField(
         _l("E-mail"),
-        validators=[DataRequired(), Length(max=EMAIL_MAX), Email()],
+        validators=[DataRequired(), Length(max=EMAIL_MAX), Email(), deliverable],
         filters=[_strip],
         render_kw={"autocomplete": "email", "inputmode": "email", "maxlength": EMAIL_MAX, "spellcheck": "false"},
     )

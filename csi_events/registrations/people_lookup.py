@@ -13,6 +13,7 @@ from ..db import UTCDateTime, utcnow
 from ..directory.models import Lea, School
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..people.addresses import undeliverable_reason
 from ..people.models import PERSON_ROLES, Person, normalize_email
 
 if TYPE_CHECKING:
@@ -56,7 +57,10 @@ def get_or_create_person(data: RegistrationInput, lea: Lea | None, school: Schoo
     """(person, created). On PostgreSQL and SQLite a new address costs one statement: INSERT .. ON
     CONFLICT (email) DO NOTHING RETURNING the row; when it returns nothing the address is known (or
     another request created it a moment ago) and the person is read. Elsewhere: read, then insert in a
-    savepoint."""
+    savepoint. An address that could never be mailed is refused (people/addresses.py)."""
+    reason = undeliverable_reason(data.email)
+    if reason:
+        raise ValidationFailed(reason, fields={"email": [reason]})
     email = normalize_email(data.email)
     values = {
         "email": email,
