@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from csi_events import create_app
 from csi_events.auth.models import TOKEN_SCOPES
+from csi_events.auth.onetime import make_once_token
 from csi_events.auth.services import create_api_token
 from csi_events.checkin.models import CheckIn
 from csi_events.db import utcnow
@@ -136,11 +137,13 @@ class World:
         with app.test_request_context():
             self.links = {
                 "manage": make_token("manage", {"p": self.person.id}),
+                "signin": make_once_token("signin", {"p": self.person.id}),
                 "here": make_token("here", {"r": self.reg.id, "s": self.session.id}),
                 "certificate": make_token("certificate", {"p": self.person.id}),
             }
             self.other_links = {
                 "manage": make_token("manage", {"p": self.other_person.id}),
+                "signin": make_once_token("signin", {"p": self.other_person.id}),
                 "here": make_token("here", {"r": self.other_reg.id, "s": self.session.id}),
                 "certificate": make_token("certificate", {"p": self.other_person.id}),
             }
@@ -188,6 +191,8 @@ def link_purpose(rule: str) -> str:
         return "ticket"
     if rule.startswith("/here/"):
         return "here"
+    if rule.startswith("/me/signin/"):
+        return "signin"
     if rule.startswith("/me/"):
         return "manage"
     if "certificate" in rule:

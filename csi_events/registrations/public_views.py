@@ -176,6 +176,11 @@ def manage(token: str):
     if person is None or person.erased_at is not None:  # after an erasure an old link lists nothing
         page = render_template("registrations/link_invalid.html", expired=False, form=ManageLinkForm())
         return _private(Response(page, status=404))
+    return render_registrations(person)
+
+
+def render_registrations(person: Person) -> Response:
+    """A person's list of registrations, upcoming then past (from a manage link or a used sign-in link)."""
     now = utcnow()
     upcoming, past = [], []
     for reg in person_registrations(person):
