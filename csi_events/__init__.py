@@ -13,21 +13,34 @@ from .config import load_config
 from .errors import register_error_handlers
 from .languages import init_languages
 
-# Each feature package has a views.py exposing `bp`; order only matters for the nav.
-BLUEPRINT_MODULES = (
-    "public",
-    "auth",
-    "opportunities",
-    "registrations",
-    "checkin",
-    "directory",
-    "people",
-    "reports",
-    "attendance",
-    "support",
-    "notifications",
-    "audit",
-)
+# Every blueprint, registered in this order: the module that defines it as `bp`, then the modules that add
+# routes to it (each imports that `bp`; API routes are declared with api/spec.route).
+BLUEPRINTS: dict[str, tuple[str, ...]] = {
+    "public.views": (),
+    "auth.views": (),
+    "auth.admin_views": (),
+    "opportunities.views": ("opportunities.catalog_views", "opportunities.staff_views"),
+    "registrations.views": ("registrations.public_views", "registrations.staff_views"),
+    "checkin.views": (),
+    "directory.views": (),
+    "people.views": (),
+    "people.privacy_views": (),
+    "reports.views": (),
+    "attendance.views": (),
+    "support.views": ("support.list_views", "support.form_views", "support.import_views"),
+    "notifications.views": (),
+    "audit.views": (),
+    "api.views": (
+        "api.meta",
+        "api.directory",
+        "api.opportunities",
+        "api.registrations",
+        "api.checkin",
+        "api.attendance",
+        "api.support",
+        "people.privacy_views",  # a person's data export, also in the API
+    ),
+}
 # Each of these packages has a cli.py exposing a click group `cli`.
 CLI_MODULES = ("auth", "directory", "demo", "notifications", "support", "people", "reports")
 
@@ -67,7 +80,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
     from .security import init_security
 
-    init_security(app)  # headers, session timeouts, admin and privacy pages
+    init_security(app)  # headers, session timeouts, abuse limits
     _register_blueprints(app)
     _register_cli(app)
 
@@ -78,12 +91,10 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    for name in BLUEPRINT_MODULES:
-        module = importlib.import_module(f".{name}.views", __name__)
-        app.register_blueprint(module.bp)
-    from .api import register_api
-
-    register_api(app)
+    for name, route_modules in BLUEPRINTS.items():
+        for route_module in route_modules:
+            importlib.import_module(f".{route_module}", __name__)
+        app.register_blueprint(importlib.import_module(f".{name}", __name__).bp)
 
 
 def _register_cli(app: Flask) -> None:

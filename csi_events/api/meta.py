@@ -2,8 +2,8 @@
 
 from flask import jsonify
 
-from .blueprint import bp
 from .spec import openapi_document
+from .views import bp
 
 
 @bp.get("/openapi.json")

@@ -19,6 +19,7 @@ from ..extensions import db, limiter
 from ..opportunities.models import LearningOpportunity
 from ..people.models import PERSON_ROLES, Person
 from ..registrations import services
+from ..registrations.manage_links import manage_url
 from ..registrations.models import Registration
 from ..registrations.qr import ticket_url
 from ..registrations.views import registration_limit
@@ -158,7 +159,7 @@ def create_registration(caller: Caller, body: RegistrationBody, opportunity_id: 
         "status": answer["status"],
         "waitlist_position": answer["waitlist_position"],
         "ticket_url": ticket_url(answer["ticket"]),
-        "manage_url": services.manage_url(person_id),
+        "manage_url": manage_url(person_id),
         "ticket": answer["ticket"],
     }, 201
 

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from flask import g, jsonify, request
+from flask import jsonify, request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 
 from ..errors import DomainError, ValidationFailed
 from .auth import require
-from .blueprint import bp
+from .views import bp
 
 JSON_LIMIT = 1024 * 1024  # bytes accepted in one JSON body
 
@@ -228,10 +228,3 @@ def openapi_document(base_path: str = "/api/v1") -> dict[str, Any]:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
-
-
-def current_caller():
-    return g.get("api_caller")
-
-
-__all__ = ["route", "openapi_document", "current_caller", "request"]

@@ -33,7 +33,8 @@ from ..extensions import db
 from ..opportunities.models import Session
 from ..people.models import Person, normalize_email
 from ..registrations.models import Registration
-from ..registrations.services import RegistrationInput, find_or_create_person
+from ..registrations.people_lookup import find_or_create_person
+from ..registrations.services import RegistrationInput
 from ..reports.filters import local_zone
 
 MAX_BYTES = 5 * 1024 * 1024

@@ -11,12 +11,12 @@ from ..db import utcnow
 from ..errors import NotFound
 from ..paging import page_number
 from ..registrations.services import registration_closed_reason
-from .blueprint import bp
 from .calendar import calendar_ics, opportunity_ics
 from .forms import CatalogFilterForm
 from .models import LearningOpportunity
 from .queries import CatalogFilters, catalog_all, catalog_page, load_opportunity, registration_counts, tags_in_use
 from .validation import normalize_topic
+from .views import bp
 
 
 def _catalog_filters(form: CatalogFilterForm) -> CatalogFilters:

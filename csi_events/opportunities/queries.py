@@ -14,9 +14,9 @@ from sqlalchemy.orm import selectinload
 
 from ..db import utcnow
 from ..extensions import db
+from ..localtime import local_to_utc
 from ..registrations.models import Registration
 from .models import PILLARS, STATUSES, LearningOpportunity, OpportunityTopic, Session
-from .services import local_to_utc
 
 WHEN = ("upcoming", "past", "all")
 MAX_SEARCH_WORDS = 8

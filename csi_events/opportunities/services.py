@@ -1,8 +1,7 @@
-"""Rules for learning opportunities: create, edit (with sessions), publish, cancel, archive.
+"""Rules for learning opportunities: create and edit (with sessions). Services flush; the caller commits.
 
 Pages and the API both build an OpportunityInput and call these functions, so every rule and every
-message lives in this package. Services flush; the caller commits. This module writes opportunities and
-their sessions and is the one import for callers; the rest lives in its own module:
+message lives in this package; beside this module:
 - validation: the input dataclasses (OpportunityInput, SessionInput), parsing and every field's check;
 - transitions: publish, cancel, archive and change_status.
 """
@@ -17,48 +16,9 @@ from ..auth.models import User
 from ..db import lock_row_for_update
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..localtime import as_aware, local_to_utc, to_local
+from ..localtime import to_local
 from .models import LearningOpportunity, OpportunityTopic, Session
-from .transitions import TRANSITIONS, archive, cancel, change_status, publish
-from .validation import (
-    FACILITATOR_ROLES,
-    MAX_SESSIONS,
-    MAX_TOPICS,
-    PD_HOURS_MAX,
-    TOPIC_MAX_LENGTH,
-    FieldErrors,
-    OpportunityInput,
-    SessionInput,
-    clean_input,
-    input_from,
-    is_web_url,
-    normalize_topic,
-    validate_input,
-)
-
-__all__ = [
-    "FACILITATOR_ROLES",
-    "MAX_SESSIONS",
-    "MAX_TOPICS",
-    "PD_HOURS_MAX",
-    "TOPIC_MAX_LENGTH",
-    "TRANSITIONS",
-    "OpportunityInput",
-    "SessionInput",
-    "archive",
-    "as_aware",
-    "cancel",
-    "change_status",
-    "create_opportunity",
-    "input_from",
-    "is_web_url",
-    "local_to_utc",
-    "normalize_topic",
-    "publish",
-    "to_local",
-    "update_opportunity",
-    "validate_input",
-]
+from .validation import FieldErrors, OpportunityInput, clean_input
 
 
 def _apply(opp: LearningOpportunity, clean: dict) -> None:

@@ -288,6 +288,3 @@ def _plan_under_seat_locks(survivor_id: int, merged_id: int) -> MergePlan:
 def _lock_person(person_id: int) -> None:
     """Serialize merges touching one survivor (people rows have no lock_version: lock via a no-op update)."""
     db.session.execute(update(Person).where(Person.id == person_id).values(updated_at=utcnow()))
-
-
-__all__ = ["canonical_email", "merge_people", "plan_merge", "suggest_duplicates"]

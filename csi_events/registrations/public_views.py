@@ -21,7 +21,7 @@ from .manage_links import request_manage_link
 from .models import Registration
 from .qr import qr_png, qr_svg, ticket_url
 from .queries import person_registrations
-from .view_common import (
+from .views import (
     FORM_BODY_LIMIT,
     apply_field_errors,
     bp,
