@@ -23,7 +23,7 @@ from sqlalchemy import JSON, Integer, String, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import UTCDateTime, utcnow
-from .extensions import db
+from .extensions import Model, db
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ _executor_lock = threading.Lock()
 _futures: list[Future] = []
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)

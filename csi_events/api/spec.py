@@ -12,6 +12,7 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 
+from ..auth.access import access_rule
 from ..errors import DomainError, ValidationFailed
 from .auth import require
 from .views import bp
@@ -118,7 +119,7 @@ def route(
                 result = result.model_dump(mode="json")
             return jsonify(result), code
 
-        wrapped.access_rule = f"api:{scope or 'public'}"
+        access_rule(f"api:{scope or 'public'}")(wrapped)
         endpoint = f"{view.__module__.rsplit('.', 1)[-1]}_{view.__name__}"
         bp.add_url_rule(rule, endpoint=endpoint, view_func=wrapped, methods=[method])
         OPERATIONS.append(

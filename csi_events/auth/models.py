@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 from ..people.models import Person
 
 USER_ROLES = ("staff", "facilitator", "admin")
@@ -21,7 +21,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,7 +61,7 @@ class User(UserMixin, db.Model):
         return self.display_name or self.email
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,7 +81,7 @@ class ApiToken(db.Model):
         return set(self.scopes.split())
 
 
-class UsedLink(db.Model):
+class UsedLink(Model):
     """A one-time signed link (e.g. an e-mailed sign-in link) that has been used: its id is refused from then on."""
 
     __tablename__ = "used_links"

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, utcnow
 from ..directory.models import Lea, School
-from ..extensions import db
+from ..extensions import Model
 
 PERSON_ROLES = (
     "teacher",
@@ -28,7 +28,7 @@ def normalize_email(value: str) -> str:
     return (value or "").strip().lower()
 
 
-class Person(db.Model):
+class Person(Model):
     __tablename__ = "people"
 
     id: Mapped[int] = mapped_column(primary_key=True)
