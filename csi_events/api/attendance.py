@@ -67,7 +67,7 @@ def person_attendance(caller, person_id: int):
     if person is None:
         raise NotFound(_("No such person."))
     if person.merged_into_id is not None:
-        person = db.session.get(Person, person.merged_into_id)
+        person = db.session.get_one(Person, person.merged_into_id)  # a foreign key: the survivor exists
     history = queries.person_history(person.id)
     items = [
         {

@@ -22,6 +22,7 @@ from .schemas_opportunities import (
     OpportunityOut,
     OpportunityPatch,
     SessionIn,
+    SessionOut,
 )
 from .spec import route
 
@@ -53,13 +54,13 @@ def opportunity_body(opp: LearningOpportunity, counts: Counts | None = None) -> 
         status=opp.status,
         facilitators=[u.email for u in opp.facilitators],
         sessions=[
-            {
-                "id": s.id,
-                "starts_at": local(s.starts_at),
-                "ends_at": local(s.ends_at),
-                "venue": s.venue,
-                "virtual_url": s.virtual_url,
-            }
+            SessionOut(
+                id=s.id,
+                starts_at=local(s.starts_at),
+                ends_at=local(s.ends_at),
+                venue=s.venue,
+                virtual_url=s.virtual_url,
+            )
             for s in opp.sessions
         ],
         url=f"{current_app.config['BASE_URL']}/opportunities/{opp.id}",
@@ -69,6 +70,8 @@ def opportunity_body(opp: LearningOpportunity, counts: Counts | None = None) -> 
 def _body_of(opportunity_id: int) -> dict:
     db.session.expire_all()
     opp = load_opportunity(opportunity_id)
+    if opp is None:  # deleted by another request since this one wrote it
+        raise NotFound(_("There is no learning opportunity %(id)s.", id=opportunity_id))
     return opportunity_body(opp, registration_counts([opp.id]).get(opp.id))
 
 

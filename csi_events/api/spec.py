@@ -6,7 +6,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import wraps
-from typing import Any
+from typing import Any, Literal
 
 from flask import jsonify, request
 from flask_babel import gettext as _
@@ -149,7 +149,7 @@ def openapi_document(base_path: str = "/api/v1") -> dict[str, Any]:
     components: dict[str, Any] = {}
     paths: dict[str, Any] = {}
 
-    def schema_of(model: type[BaseModel], mode: str) -> dict:
+    def schema_of(model: type[BaseModel], mode: Literal["validation", "serialization"]) -> dict:
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode)
         for name, sub in schema.pop("$defs", {}).items():
             components[name] = sub

@@ -14,6 +14,7 @@ from ..extensions import Model
 from ..people.models import Person
 
 USER_ROLES = ("staff", "facilitator", "admin")
+STAFF_ROLES = ("staff", "admin")  # the roles that see and manage everything
 TOKEN_SCOPES = ("read", "write", "checkin")
 
 
@@ -50,7 +51,7 @@ class User(UserMixin, Model):
 
     @property
     def is_staff(self) -> bool:
-        return self.role in ("staff", "admin")
+        return self.role in STAFF_ROLES
 
     @property
     def is_admin(self) -> bool:

@@ -175,7 +175,8 @@ def manage(token: str):
         page = render_template("registrations/link_invalid.html", expired=False, form=ManageLinkForm())
         return _private(Response(page, status=404))
     now = utcnow()
-    upcoming, past = [], []
+    upcoming: list[Registration] = []
+    past: list[Registration] = []
     for reg in person_registrations(person):
         sessions = reg.opportunity.sessions
         (past if sessions and max(s.ends_at for s in sessions) <= now else upcoming).append(reg)

@@ -57,11 +57,11 @@ def registration_closed_reason(opportunity: LearningOpportunity, now: datetime) 
 
 
 def confirmed_count(opportunity_id: int) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count())
         .select_from(Registration)
         .where(Registration.opportunity_id == opportunity_id, Registration.status == "confirmed")
-    )
+    ).scalar_one()
 
 
 def _seat_figures(opportunity_id: int) -> tuple[int, int]:
