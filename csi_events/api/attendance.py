@@ -1,5 +1,5 @@
-"""Attendance and reports API (API.md "Attendance and reports", scope read): the figures come from
-reports/queries.py, the same queries as the staff pages and exports."""
+"""Attendance and reports API (scope read): the figures come from reports/queries.py, the same queries as the
+staff pages and exports (counting definitions: docs/architecture.md "Counting")."""
 
 from __future__ import annotations
 

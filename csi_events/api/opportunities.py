@@ -1,4 +1,4 @@
-"""API routes for opportunities (API.md "Opportunities"): list, detail, create, patch."""
+"""API routes for opportunities: list, detail, create, patch (shapes: the OpenAPI document /api/v1/openapi.json)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ TAGS = ["opportunities"]
 
 
 def opportunity_body(opp: LearningOpportunity, counts: Counts | None = None) -> dict:
-    """The JSON shape of API.md; times with their Los Angeles offset."""
+    """The opportunity as OpportunityOut; times with their Los Angeles offset."""
     counts = counts or Counts()
     local = to_local
     seats_left = None if opp.capacity is None else max(opp.capacity - counts.confirmed, 0)

@@ -1,4 +1,4 @@
-"""API routes for registrations (API.md "Registrations")."""
+"""API routes for registrations (shapes: the OpenAPI document /api/v1/openapi.json)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""API routes for support activities (API.md conventions).
+"""API routes for support activities (shapes: the OpenAPI document /api/v1/openapi.json; counting: docs/architecture.md).
 
 - GET  /api/v1/support-activities?from=&to=&subregion=&lea=<cd_code>&kind=&modality=&staff=<e-mail>&page=&per_page=
   (scope read) -> {"items", "page", "per_page", "total", "totals": {"count", "hours", "leas", "schools"}}

@@ -290,7 +290,7 @@ def search_schools(q=None, *, page: int = 1, per_page: int = 50, **filters) -> P
 
 
 def check_subregion(value) -> int | None:
-    """None, or a whole number 1..8 (an SPA of DESIGN.md); anything else is refused."""
+    """None, or a whole number 1..8 (a subregion: docs/architecture.md "Domain"); anything else is refused."""
     if value is None or value == "":
         return None
     try:
