@@ -6,8 +6,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 PYTEST_ARGS ?= -n auto
-# The packages mypy checks (configuration: [tool.mypy] in pyproject.toml); each one is kept free of errors.
-MYPY_PACKAGES := csi_events/api csi_events/registrations csi_events/auth csi_events/public
+# What mypy checks (configuration: [tool.mypy] in pyproject.toml), each kept free of errors; not yet listed:
+# csi_events/checkin and csi_events/reports (being rewritten), csi_events/demo, csi_events/migrations.
+MYPY_PACKAGES := $(wildcard csi_events/*.py) csi_events/api csi_events/attendance csi_events/audit csi_events/auth \
+	csi_events/directory csi_events/notifications csi_events/opportunities csi_events/people csi_events/public \
+	csi_events/registrations csi_events/support
 export FLASK_APP := app
 
 .PHONY: setup run test test-fast typecheck lint format clean

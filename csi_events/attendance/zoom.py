@@ -316,9 +316,12 @@ def admit_by_hand(
     if minutes < required_minutes(session):
         return "below_threshold", None
     if person_id is not None:
-        person = _survivor(db.session.get(Person, person_id))
-        if person is None:
+        found = _survivor(db.session.get(Person, person_id))
+        if found is None:
             return "refused", _("No such person.")
+        person = found
+    elif new is None:
+        return "refused", _("No such person.")
     else:
         data = RegistrationInput(
             first_name=new["first_name"].strip(),
@@ -326,6 +329,6 @@ def admit_by_hand(
             email=normalize_email(new["email"]),
             role="other",
         )
-        person = _survivor(find_or_create_person(data, None, None))
+        person = find_or_create_person(data, None, None)  # already the surviving record of a merge
         db.session.flush()
     return admit(session, person, minutes, by)

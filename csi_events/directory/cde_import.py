@@ -12,7 +12,7 @@ file that raises, because the caller only writes once parsing has succeeded.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -101,7 +101,7 @@ def decode(data: bytes) -> tuple[str, str]:
         ) from err
 
 
-def _lines(text: str) -> Iterable[tuple[int, str]]:
+def _lines(text: str) -> Iterator[tuple[int, str]]:
     """(line number, line) without the line ending. Only \\n and \\r\\n end a line: names may hold
     other characters that str.splitlines() would treat as breaks."""
     for number, line in enumerate(text.split("\n"), start=1):

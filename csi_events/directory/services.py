@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from math import ceil
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..audit.services import record
@@ -123,10 +123,10 @@ def import_directory(parsed: CdeFile, county: str = DEFAULT_COUNTY, *, actor=Non
         its_schools = school_rows.get(cd, [])
         source = district_row or its_schools[0]
         name = source.district
-        lea = leas.get(cd)
-        created = lea is None
-        was_closed = bool(lea.is_closed) if lea else False
-        if created:
+        found = leas.get(cd)
+        created = found is None
+        was_closed = bool(found.is_closed) if found else False
+        if found is None:
             lea = Lea(
                 cd_code=cd,
                 name=name,
@@ -139,6 +139,7 @@ def import_directory(parsed: CdeFile, county: str = DEFAULT_COUNTY, *, actor=Non
             leas[cd] = lea
             changed = True
         else:
+            lea = found
             changed = _set(lea, "name", name)
             changed |= _set(lea, "county", source.county)
             if district_row is not None:
@@ -224,7 +225,7 @@ def lea_query(
 ) -> Select:
     stmt = select(Lea)
     for word in _words(q):
-        condition = Lea.name.ilike(_like(word), escape="\\")
+        condition: ColumnElement[bool] = Lea.name.ilike(_like(word), escape="\\")
         if word.isdigit():
             condition = or_(condition, Lea.cd_code.startswith(word))
         stmt = stmt.where(condition)

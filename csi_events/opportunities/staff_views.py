@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -44,7 +46,7 @@ def staff_list():
     )
 
 
-def _facilitator_choices(current: list[User] = ()) -> list[tuple[int, str]]:
+def _facilitator_choices(current: Sequence[User] = ()) -> list[tuple[int, str]]:
     users = list(
         db.session.scalars(
             select(User)

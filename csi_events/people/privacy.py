@@ -140,7 +140,8 @@ def erase_person(person: Person, *, by: User | None = None, reason: str = "reque
         session_ids = set(db.session.scalars(select(CheckIn.session_id).where(CheckIn.person_id.in_(ids))))
         for answer in db.session.scalars(select(ScanAnswer).where(ScanAnswer.session_id.in_(session_ids))):
             data = answer.answer if isinstance(answer.answer, dict) else {}
-            checkin = data.get("checkin") if isinstance(data.get("checkin"), dict) else {}
+            found = data.get("checkin")
+            checkin = found if isinstance(found, dict) else {}
             if checkin.get("id") in checkin_ids and data.get("person"):
                 answer.answer = {**data, "person": {"name": ERASED_NAME, "lea": None, "school": None, "needs": None}}
     # Audit details that quote the e-mail or name (e.g. a failed sign-in): replaced, the events kept.

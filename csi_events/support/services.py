@@ -13,6 +13,7 @@ stored when it raises.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -46,9 +47,9 @@ class SupportInput:
     kind: str | None
     modality: str | None
     duration_minutes: int | None
-    schools: list[Ref] = field(default_factory=list)
-    staff: list[Ref] = field(default_factory=list)
-    contacts: list[Ref] = field(default_factory=list)
+    schools: Sequence[Ref] = field(default_factory=list)
+    staff: Sequence[Ref] = field(default_factory=list)
+    contacts: Sequence[Ref] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     notes: str = ""
 
