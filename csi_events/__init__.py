@@ -52,6 +52,23 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder="../templates",
         static_folder="../static",
     )
+    _configure(app, config)
+    _init_extensions(app)
+    register_error_handlers(app)
+    from .security import init_security
+
+    init_security(app)  # headers, session timeouts, abuse limits
+    _register_blueprints(app)
+    _register_cli(app)
+
+    from .templating import register_template_helpers
+
+    register_template_helpers(app)
+    return app
+
+
+def _configure(app: Flask, config: dict | None) -> None:
+    """Settings (load_config, then the caller's), the engine's pool options, the proxy hops, logging."""
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)
@@ -67,27 +84,17 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     logging.basicConfig(level=logging.INFO)
 
+
+def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (every table on the metadata)
 
-    # (`db` is not imported by name here: csi_events.db must stay the module, migrations import it.)
+    # (`db` is not imported by name here: it would hide the module csi_events.db.)
     ext.db.init_app(app)
     ext.migrate.init_app(app, ext.db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
     ext.login_manager.init_app(app)
     ext.csrf.init_app(app)
     init_languages(app)
     ext.limiter.init_app(app)
-
-    register_error_handlers(app)
-    from .security import init_security
-
-    init_security(app)  # headers, session timeouts, abuse limits
-    _register_blueprints(app)
-    _register_cli(app)
-
-    from .templating import register_template_helpers
-
-    register_template_helpers(app)
-    return app
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -117,6 +117,16 @@ def import_directory(parsed: CdeFile, county: str = DEFAULT_COUNTY, *, actor=Non
             school_rows.setdefault(row.cd_code, []).append(row)
 
     cd_codes = sorted(set(district_rows) | set(school_rows))
+    leas = _import_leas(cd_codes, district_rows, school_rows, report)
+    _import_schools([row for cd in cd_codes for row in school_rows.get(cd, [])], leas, report)
+    record("directory_import", actor=actor, target_type="directory", **report.as_dict())
+    return report
+
+
+def _import_leas(
+    cd_codes: list[str], district_rows: dict[str, CdeRow], school_rows: dict[str, list[CdeRow]], report: ImportReport
+) -> dict[str, Lea]:
+    """Create or update the LEA of each CD code (from its district row, else its first school's); -> LEAs by code."""
     leas = _load_by_code(Lea, Lea.cd_code, cd_codes)
     for cd in cd_codes:
         district_row = district_rows.get(cd)
@@ -146,8 +156,11 @@ def import_directory(parsed: CdeFile, county: str = DEFAULT_COUNTY, *, actor=Non
                 changed |= _set(lea, "is_closed", district_row.is_closed)
         _tally(report.leas, created=created, was_closed=was_closed, now_closed=bool(lea.is_closed), changed=changed)
     db.session.flush()
+    return leas
 
-    all_school_rows = [row for cd in cd_codes for row in school_rows.get(cd, [])]
+
+def _import_schools(all_school_rows: list[CdeRow], leas: dict[str, Lea], report: ImportReport) -> None:
+    """Create or update each school row's school, under its LEA."""
     schools = _load_by_code(School, School.cds_code, [r.cds_code for r in all_school_rows])
     for row in all_school_rows:
         lea = leas[row.cd_code]
@@ -173,8 +186,6 @@ def import_directory(parsed: CdeFile, county: str = DEFAULT_COUNTY, *, actor=Non
             changed |= _set(school, "is_closed", row.is_closed)
         _tally(report.schools, created=created, was_closed=was_closed, now_closed=row.is_closed, changed=changed)
     db.session.flush()
-    record("directory_import", actor=actor, target_type="directory", **report.as_dict())
-    return report
 
 
 # ---------------------------------------------------------------- searching
