@@ -1,13 +1,19 @@
-# CSI Events: `make run` serves the app with demo data; `make test` runs ruff and the whole suite.
+# CSI Events: `make run` serves the app with demo data; `make test` runs ruff, mypy and the whole suite;
+# `make test-fast` runs ruff and the tests not marked slow (no browser, no fuzzing), for a quick check.
 # Everything installs into ./.venv and ./node_modules: nothing global is needed or used.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 PYTEST_ARGS ?= -n auto
+# What mypy checks (configuration: [tool.mypy] in pyproject.toml), each kept free of errors; not yet listed:
+# csi_events/checkin and csi_events/reports (being rewritten), csi_events/demo, csi_events/migrations.
+MYPY_PACKAGES := $(wildcard csi_events/*.py) csi_events/api csi_events/attendance csi_events/audit csi_events/auth \
+	csi_events/directory csi_events/notifications csi_events/opportunities csi_events/people csi_events/public \
+	csi_events/registrations csi_events/support
 export FLASK_APP := app
 
-.PHONY: setup run test lint format clean
+.PHONY: setup run test test-fast typecheck lint format clean
 
 # Compiled catalogs (.mo) are build artifacts: one per translations/<lang>/LC_MESSAGES/messages.po.
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
@@ -35,7 +41,16 @@ run: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy $(MYPY_PACKAGES)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS) -m "not slow"
+
+typecheck: setup
+	$(BIN)/mypy $(MYPY_PACKAGES)
 
 lint: setup
 	$(BIN)/ruff check --fix .

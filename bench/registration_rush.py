@@ -199,9 +199,19 @@ def read_outcome(database_url: str, opp_id: int, mail_dir: Path) -> dict:
 def check(results: list[dict], outcome: dict, seats: int, signups: int) -> list[str]:
     """Problems found (empty: all good). `outcome` as read_outcome() gives it: registrations with .id, .status,
     .waitlist_position, .created_at and .email; messages as dicts; mail_to as a list of addresses."""
-    problems = []
     rows, messages, mail_to = outcome["registrations"], outcome["messages"], outcome["mail_to"]
-    # The answers: every sign-up answered, every answer the anonymous 202 "received".
+    sent = {email_of(i) for i in range(signups)}
+    problems = _answer_problems(results, signups) + _registration_problems(rows, sent, signups)
+    problems += _seat_problems(rows, seats, signups) + _order_problems(rows) + _outbox_problems(rows, messages)
+    # The mailbox: one e-mail to each address sent.
+    if Counter(mail_to) != Counter(sent):
+        problems.append(f"{len(mail_to)} e-mails written; expected exactly one to each of the {signups} addresses")
+    return problems
+
+
+def _answer_problems(results: list[dict], signups: int) -> list[str]:
+    """Every sign-up answered, every answer the anonymous 202 "received"."""
+    problems = []
     if len(results) != signups or sorted(r["i"] for r in results) != list(range(signups)):
         problems.append(f"{len(results)} answers for {signups} sign-ups (some missing or sent twice)")
     errors = [r for r in results if not signup_ok(r)]
@@ -211,8 +221,12 @@ def check(results: list[dict], outcome: dict, seats: int, signups: int) -> list[
             f"{len(errors)} answers were not 202 received (first: {first['status']} "
             f"{first.get('error') or first.get('answer')})"
         )
-    # One registration per address sent, no other.
-    sent = {email_of(i) for i in range(signups)}
+    return problems
+
+
+def _registration_problems(rows, sent: set[str], signups: int) -> list[str]:
+    """One registration per address sent, no other."""
+    problems = []
     stored = Counter(r.email for r in rows)
     if len(rows) != signups:
         problems.append(f"{len(rows)} registrations stored, expected {signups}")
@@ -222,7 +236,12 @@ def check(results: list[dict], outcome: dict, seats: int, signups: int) -> list[
         problems.append(f"{len(missing)} addresses sent have no registration (first: {missing[0]})")
     if unexpected := sorted(set(stored) - sent):
         problems.append(f"{len(unexpected)} registrations for addresses never sent (first: {unexpected[0]})")
-    # Seats and waitlist.
+    return problems
+
+
+def _seat_problems(rows, seats: int, signups: int) -> list[str]:
+    """The seats taken and the waitlist's places 1..n."""
+    problems = []
     confirmed = [r for r in rows if r.status == "confirmed"]
     waiting = [r for r in rows if r.status == "waitlisted"]
     if others := [r for r in rows if r.status not in MESSAGE_KIND]:
@@ -234,8 +253,15 @@ def check(results: list[dict], outcome: dict, seats: int, signups: int) -> list[
     positions = sorted(r.waitlist_position for r in waiting if r.waitlist_position is not None)
     if positions != list(range(1, max(signups - seats, 0) + 1)):
         problems.append(f"waitlist positions are not exactly 1..{signups - seats} (a gap, a duplicate or missing)")
-    # Commit order: the lock hands seats and places one at a time, so the registration stored (id, created_at)
-    # later must have the later place: all confirmed before the first waitlisted, positions rising with ids.
+    return problems
+
+
+def _order_problems(rows) -> list[str]:
+    """Commit order: the lock hands seats and places one at a time, so the registration stored (id, created_at)
+    later must have the later place: all confirmed before the first waitlisted, positions rising with ids."""
+    problems = []
+    confirmed = [r for r in rows if r.status == "confirmed"]
+    waiting = [r for r in rows if r.status == "waitlisted"]
     by_place = sorted(waiting, key=lambda r: (r.waitlist_position is None, r.waitlist_position or 0))
     if [r.id for r in by_place] != sorted(r.id for r in waiting):
         problems.append("waitlist positions do not follow the order the registrations were stored (ids)")
@@ -243,7 +269,12 @@ def check(results: list[dict], outcome: dict, seats: int, signups: int) -> list[
         problems.append("waitlist positions do not follow the order the registrations were stored (created_at)")
     if confirmed and waiting and max(r.id for r in confirmed) > min(r.id for r in waiting):
         problems.append("a registration stored after a waitlisted one got a seat")
-    # The outbox: exactly one message per registration, of its kind, and nothing else; all sent.
+    return problems
+
+
+def _outbox_problems(rows, messages: list[dict]) -> list[str]:
+    """Exactly one outbox message per registration, of its kind, and nothing else; all sent."""
+    problems = []
     by_registration = Counter(m["registration_id"] for m in messages)
     kinds = {m["registration_id"]: m["kind"] for m in messages}
     if len(messages) != len(rows):
@@ -259,9 +290,6 @@ def check(results: list[dict], outcome: dict, seats: int, signups: int) -> list[
         problems.append(f"{len(wrong)} outbox messages of the wrong kind (first: registration {wrong[0]})")
     if unsent := sum(1 for m in messages if not m["sent"]):
         problems.append(f"{unsent} outbox messages not sent after the drain")
-    # The mailbox: one e-mail to each address sent.
-    if Counter(mail_to) != Counter(sent):
-        problems.append(f"{len(mail_to)} e-mails written; expected exactly one to each of the {signups} addresses")
     return problems
 
 

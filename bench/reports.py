@@ -67,7 +67,7 @@ def _copy_or_insert(conn, table, columns: list[str], rows: list[tuple]) -> None:
         conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
 
 
-def fill(app, people: int, checkins: int, seed: int = 7) -> dict:
+def fill(app, people: int, checkins: int, seed: int = 7) -> dict:  # noqa: C901 -- bulk load, one branch per table and engine
     from csi_events.extensions import db
     from csi_events.models import (
         CheckIn,

@@ -13,21 +13,34 @@ from .config import load_config
 from .errors import register_error_handlers
 from .languages import init_languages
 
-# Each feature package has a views.py exposing `bp`; order only matters for the nav.
-BLUEPRINT_MODULES = (
-    "public",
-    "auth",
-    "opportunities",
-    "registrations",
-    "checkin",
-    "directory",
-    "people",
-    "reports",
-    "attendance",
-    "support",
-    "notifications",
-    "audit",
-)
+# Every blueprint, registered in this order: the module that defines it as `bp`, then the modules that add
+# routes to it (each imports that `bp`; API routes are declared with api/spec.route).
+BLUEPRINTS: dict[str, tuple[str, ...]] = {
+    "public.views": (),
+    "auth.views": (),
+    "auth.admin_views": (),
+    "opportunities.views": ("opportunities.catalog_views", "opportunities.staff_views"),
+    "registrations.views": ("registrations.public_views", "registrations.staff_views", "registrations.me_signin_views"),
+    "checkin.views": (),
+    "directory.views": (),
+    "people.views": (),
+    "people.privacy_views": (),
+    "reports.views": (),
+    "attendance.views": (),
+    "support.views": ("support.list_views", "support.form_views", "support.import_views"),
+    "notifications.views": (),
+    "audit.views": (),
+    "api.views": (
+        "api.meta",
+        "api.directory",
+        "api.opportunities",
+        "api.registrations",
+        "api.checkin",
+        "api.attendance",
+        "api.support",
+        "people.privacy_views",  # a person's data export, also in the API
+    ),
+}
 # Each of these packages has a cli.py exposing a click group `cli`.
 CLI_MODULES = ("auth", "directory", "demo", "notifications", "support", "people", "reports")
 
@@ -39,6 +52,23 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder="../templates",
         static_folder="../static",
     )
+    _configure(app, config)
+    _init_extensions(app)
+    register_error_handlers(app)
+    from .security import init_security
+
+    init_security(app)  # headers, session timeouts, abuse limits
+    _register_blueprints(app)
+    _register_cli(app)
+
+    from .templating import register_template_helpers
+
+    register_template_helpers(app)
+    return app
+
+
+def _configure(app: Flask, config: dict | None) -> None:
+    """Settings (load_config, then the caller's), the engine's pool options, the proxy hops, logging."""
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)
@@ -51,12 +81,14 @@ def create_app(config: dict | None = None) -> Flask:
     }
     if app.config.get("PROXY_FIX_HOPS"):
         hops = int(app.config["PROXY_FIX_HOPS"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     logging.basicConfig(level=logging.INFO)
 
+
+def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (every table on the metadata)
 
-    # (`db` is not imported by name here: csi_events.db must stay the module, migrations import it.)
+    # (`db` is not imported by name here: it would hide the module csi_events.db.)
     ext.db.init_app(app)
     ext.migrate.init_app(app, ext.db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
     ext.login_manager.init_app(app)
@@ -64,26 +96,12 @@ def create_app(config: dict | None = None) -> Flask:
     init_languages(app)
     ext.limiter.init_app(app)
 
-    register_error_handlers(app)
-    from .security import init_security
-
-    init_security(app)  # headers, session timeouts, admin and privacy pages
-    _register_blueprints(app)
-    _register_cli(app)
-
-    from .templating import register_template_helpers
-
-    register_template_helpers(app)
-    return app
-
 
 def _register_blueprints(app: Flask) -> None:
-    for name in BLUEPRINT_MODULES:
-        module = importlib.import_module(f".{name}.views", __name__)
-        app.register_blueprint(module.bp)
-    from .api import register_api
-
-    register_api(app)
+    for name, route_modules in BLUEPRINTS.items():
+        for route_module in route_modules:
+            importlib.import_module(f".{route_module}", __name__)
+        app.register_blueprint(importlib.import_module(f".{name}", __name__).bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request, session
 from flask_babel import gettext as _
@@ -59,7 +60,7 @@ def wants_json() -> bool:
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
-    body = {"code": code, "message": message}
+    body: dict[str, Any] = {"code": code, "message": message}
     if fields:
         body["fields"] = fields
     return {"error": body}
@@ -79,8 +80,9 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             response = jsonify(error_body(code, message))
             response.status_code = err.code or 500
-            if err.code == 405 and getattr(err, "valid_methods", None):
-                response.headers["Allow"] = ", ".join(err.valid_methods)
+            valid_methods = getattr(err, "valid_methods", None)
+            if err.code == 405 and valid_methods:
+                response.headers["Allow"] = ", ".join(valid_methods)
             return response
         return render_template("errors/error.html", status=err.code, message=message), err.code
 

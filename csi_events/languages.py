@@ -32,7 +32,7 @@ def select_locale() -> str:
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     for asked in (request.args.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
-        if asked in languages:
+        if asked is not None and asked in languages:
             return asked
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 

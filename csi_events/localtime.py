@@ -4,6 +4,7 @@ conversions every feature needs (forms, API input, reports' date ranges, e-mails
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -52,6 +53,10 @@ def local_zone() -> ZoneInfo:
     return ZoneInfo(name)
 
 
+@overload
+def to_local(value: datetime) -> datetime: ...
+@overload
+def to_local(value: None) -> None: ...
 def to_local(value: datetime | None) -> datetime | None:
     return None if value is None else value.astimezone(local_zone())
 

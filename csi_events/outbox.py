@@ -17,13 +17,14 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
+from typing import cast
 
-from flask import current_app
-from sqlalchemy import JSON, Integer, String, or_, select, update
+from flask import Flask, current_app
+from sqlalchemy import JSON, CursorResult, Integer, String, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import UTCDateTime, utcnow
-from .extensions import db
+from .extensions import Model, db
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ _executor_lock = threading.Lock()
 _futures: list[Future] = []
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -80,7 +81,7 @@ def take_ids(session) -> list[int]:
 def deliver(ids: list[int]) -> None:
     if not ids:
         return
-    app = current_app._get_current_object()
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # the app itself, for the thread
     mode = app.config.get("OUTBOX_MODE") or ("inline" if app.testing else "thread")
     if mode == "worker":
         return  # a `notify outbox --loop` process sends them
@@ -125,7 +126,7 @@ def _claim(message_id: int, now: datetime) -> bool:
         .values(claimed_at=now, attempts=OutboxMessage.attempts + 1)
     )
     db.session.commit()
-    return result.rowcount == 1
+    return cast(CursorResult, result).rowcount == 1
 
 
 def send_messages(ids: list[int]) -> int:
@@ -136,7 +137,7 @@ def send_messages(ids: list[int]) -> int:
         now = utcnow()
         if not _claim(message_id, now):
             continue  # sent already, or another sender has it
-        message = db.session.get(OutboxMessage, message_id)
+        message = db.session.get_one(OutboxMessage, message_id)  # claimed just now: it exists
         func = _HANDLERS.get(message.kind)
         try:
             if func is None:

@@ -1,8 +1,7 @@
 """Protections that hold across every page and API route: browser security headers, no caching of
 personal data, and the idle and absolute timeouts of signed-in sessions.
 
-Registered once from create_app (init_security); it also registers the account-administration and
-privacy blueprints, which live in csi_events/auth/admin_views.py and csi_events/people/privacy_views.py.
+Registered once from create_app (init_security).
 """
 
 from __future__ import annotations
@@ -193,9 +192,3 @@ def init_security(app: Flask) -> None:
         )
     app.after_request(set_security_headers)
     user_logged_in.connect(on_sign_in, app)
-
-    from .auth.admin_views import bp as admin_bp
-    from .people.privacy_views import bp as privacy_bp
-
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(privacy_bp)

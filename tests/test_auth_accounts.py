@@ -72,6 +72,7 @@ def test_password_is_stored_as_argon2id(db):
 # --- password change, e-mail change, disable: every session ends ----------------------------------------------
 
 
+@pytest.mark.slow
 def test_password_change_needs_current_password_and_ends_other_sessions(app, client, db, login):
     user = make_user("staff")
     db.session.commit()

@@ -210,6 +210,7 @@ def _queries_for(db, client, url: str) -> tuple[int, str]:
     return len(statements), response.get_data(as_text=True)
 
 
+@pytest.mark.slow
 def test_catalog_renders_in_a_fixed_number_of_queries(client, db):
     _bulk_opportunities(db, 10)
     db.session.expunge_all()
@@ -227,6 +228,7 @@ def test_catalog_renders_in_a_fixed_number_of_queries(client, db):
     assert filtered == large and "125 learning opportunities" in page
 
 
+@pytest.mark.slow
 def test_calendar_feed_of_a_large_catalog_is_also_fixed(client, db):
     _bulk_opportunities(db, 5)
     db.session.expunge_all()

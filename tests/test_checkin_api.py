@@ -1,4 +1,4 @@
-"""The check-in API (API.md "Check-in") and the check-in pages: access, answers, nonces, undo, walk-ins,
+"""The check-in API (docs/architecture.md "Check-in rules") and the check-in pages: access, answers, nonces, undo, walk-ins,
 self check-in with a code (rate-limited) and with the "I'm here" link."""
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import random
 import re
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from csi_events.auth.models import User
@@ -28,6 +29,7 @@ def totals(db) -> dict:
     return {m.__name__: count(db, m) for m in (Lea, School, User, LearningOpportunity, Registration, CheckIn, Person)}
 
 
+@pytest.mark.slow
 def test_demo_load_builds_the_demo_and_prints_working_passwords(app, db, client):
     result = app.test_cli_runner().invoke(args=["demo", "load", "--if-empty"])
     assert result.exit_code == 0, result.output
@@ -96,6 +98,7 @@ def test_demo_load_builds_the_demo_and_prints_working_passwords(app, db, client)
     assert not mail_dir.exists() or not any(mail_dir.iterdir())
 
 
+@pytest.mark.slow
 def test_if_empty_loads_only_once_and_plain_load_refuses_a_used_database(app, db):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["demo", "load", "--if-empty"]).exit_code == 0
@@ -119,6 +122,7 @@ def test_if_empty_does_nothing_when_any_user_exists(app, db):
     assert count(db, Lea) == 0 and count(db, LearningOpportunity) == 0
 
 
+@pytest.mark.slow
 def test_demo_keeps_a_directory_imported_before(app, db):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["directory", "import", str(DATA / "pubschls_small.txt")]).exit_code == 0

@@ -18,7 +18,7 @@ def seed(db):
     db.session.commit()
 
 
-def test_leas_are_public_and_shaped_as_api_md(client, db):
+def test_leas_are_public_and_shaped_as_documented(client, db):
     seed(db)
     response = client.get("/api/v1/leas")
     assert response.status_code == 200

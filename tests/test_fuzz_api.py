@@ -14,6 +14,8 @@ from csi_events.auth.models import TOKEN_SCOPES
 from csi_events.auth.services import create_api_token
 from tests.factories import make_lea, make_opportunity, make_person, make_registration, make_school, make_user
 
+pytestmark = pytest.mark.slow  # every operation fuzzed: over a minute
+
 MAX_EXAMPLES = 10
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import os
+from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -54,3 +56,25 @@ def _triggers(conn) -> set[str]:
     else:
         sql = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
     return set(conn.exec_driver_sql(sql).scalars())
+
+
+VERSIONS = Path(__file__).resolve().parent.parent / "csi_events" / "migrations" / "versions"
+
+
+def _imported_modules(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            names.add("." * node.level + (node.module or ""))
+    return names
+
+
+def test_migrations_import_no_application_code():
+    """An old migration must not change when the application's code does: its DDL is written in it."""
+    migrations = sorted(VERSIONS.glob("*.py"))
+    assert migrations
+    for path in migrations:
+        app_imports = {name for name in _imported_modules(path) if name.startswith(("csi_events", "."))}
+        assert app_imports == set(), f"{path.name} imports application code: {sorted(app_imports)}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from csi_events.db import commit
-from csi_events.opportunities.services import cancel as cancel_opportunity
+from csi_events.opportunities.transitions import cancel as cancel_opportunity
 from csi_events.registrations.services import RegistrationInput, cancel, register
 from tests.factories import make_opportunity, make_user
 from tests.smtp_server import smtp_backend

@@ -1,4 +1,4 @@
-"""GET/POST/PATCH /api/v1/opportunities: the JSON shape of API.md, auth, validation, the same rules as pages."""
+"""GET/POST/PATCH /api/v1/opportunities: the documented JSON shape, auth, validation, the same rules as pages."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def create_body(**overrides) -> dict:
     return body
 
 
-def test_list_is_public_published_only_with_the_api_md_shape(client, db):
+def test_list_is_public_published_only_with_the_documented_shape(client, db):
     facilitator = make_user("facilitator", email="fac@example.org")
     opp = make_opportunity(
         title="Family Engagement CoP",

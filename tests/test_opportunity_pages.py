@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import event, select
 
 from csi_events.audit.models import AuditEvent
@@ -276,6 +277,7 @@ def _count_queries(db, fn) -> int:
     return len(statements)
 
 
+@pytest.mark.slow
 def test_staff_list_loads_in_a_fixed_number_of_queries(client, db, login):
     staff_client(db, login)
     for _ in range(3):

@@ -13,9 +13,10 @@ from csi_events.audit.models import AuditEvent
 from csi_events.checkin.models import CheckIn
 from csi_events.db import utcnow
 from csi_events.errors import Conflict, ValidationFailed
-from csi_events.opportunities import services
+from csi_events.localtime import as_aware, local_to_utc
+from csi_events.opportunities import services, transitions
 from csi_events.opportunities.models import LearningOpportunity, Session
-from csi_events.opportunities.services import OpportunityInput, SessionInput
+from csi_events.opportunities.validation import OpportunityInput, SessionInput, input_from
 from tests.factories import make_opportunity, make_person, make_registration, make_user
 
 LOCAL_TZ = ZoneInfo("America/Los_Angeles")
@@ -169,20 +170,20 @@ def test_registration_window_must_open_before_it_closes_and_close_by_the_last_se
 
 
 def test_local_times_convert_to_utc_across_daylight_saving():
-    assert services.local_to_utc(date(2031, 1, 15), time(9, 0)) == datetime(2031, 1, 15, 17, 0, tzinfo=UTC)
-    assert services.local_to_utc(date(2031, 7, 15), time(9, 0)) == datetime(2031, 7, 15, 16, 0, tzinfo=UTC)
+    assert local_to_utc(date(2031, 1, 15), time(9, 0)) == datetime(2031, 1, 15, 17, 0, tzinfo=UTC)
+    assert local_to_utc(date(2031, 7, 15), time(9, 0)) == datetime(2031, 7, 15, 16, 0, tzinfo=UTC)
     with pytest.raises(ValueError):
-        services.local_to_utc(date(2031, 3, 9), time(2, 30))  # clocks jump from 2:00 to 3:00
-    assert services.as_aware(datetime(2031, 7, 15, 9, 0)) == datetime(2031, 7, 15, 16, 0, tzinfo=UTC)
+        local_to_utc(date(2031, 3, 9), time(2, 30))  # clocks jump from 2:00 to 3:00
+    assert as_aware(datetime(2031, 7, 15, 9, 0)) == datetime(2031, 7, 15, 16, 0, tzinfo=UTC)
     offset = datetime(2031, 7, 15, 9, 0, tzinfo=UTC)
-    assert services.as_aware(offset) == offset
+    assert as_aware(offset) == offset
 
 
 def test_update_edits_adds_and_removes_sessions(db):
     opp = make_opportunity(sessions=3)
     first, second, third = opp.sessions
     moved = first.starts_at + timedelta(hours=1)
-    data = services.input_from(opp)
+    data = input_from(opp)
     data.sessions = [
         SessionInput(moved, moved + timedelta(hours=1), venue="New room", id=first.id),
         SessionInput(third.starts_at, third.ends_at, venue=third.venue, id=third.id),
@@ -202,7 +203,7 @@ def test_a_session_with_check_ins_cannot_be_removed(db):
     reg = make_registration(opp)
     db.session.add(CheckIn(session_id=opp.sessions[1].id, person_id=reg.person_id, registration_id=reg.id))
     db.session.commit()
-    data = services.input_from(opp)
+    data = input_from(opp)
     data.sessions = data.sessions[:1]
     with pytest.raises(ValidationFailed) as caught:
         services.update_opportunity(opp, data)
@@ -214,7 +215,7 @@ def test_a_session_with_check_ins_cannot_be_removed(db):
 def test_a_session_of_another_opportunity_cannot_be_edited(db):
     opp = make_opportunity()
     other = make_opportunity()
-    data = services.input_from(opp)
+    data = input_from(opp)
     data.sessions[0].id = other.sessions[0].id
     with pytest.raises(ValidationFailed) as caught:
         services.update_opportunity(opp, data)
@@ -231,7 +232,7 @@ def test_raising_capacity_confirms_the_first_waitlisted_people(db):
     make_registration(opp)
     waiting = _waitlist(opp, 3)
     db.session.commit()
-    data = services.input_from(opp)
+    data = input_from(opp)
     data.capacity = 4
     services.update_opportunity(opp, data)
     db.session.commit()
@@ -246,7 +247,7 @@ def test_removing_capacity_confirms_everyone_waiting(db):
     opp = make_opportunity(capacity=1)
     make_registration(opp)
     waiting = _waitlist(opp, 2)
-    data = services.input_from(opp)
+    data = input_from(opp)
     data.capacity = ""
     services.update_opportunity(opp, data)
     db.session.commit()
@@ -259,7 +260,7 @@ def test_lowering_capacity_below_confirmed_is_refused_and_nobody_is_unconfirmed(
     opp = make_opportunity(capacity=5)
     people = [make_registration(opp) for _ in range(3)]
     db.session.commit()
-    data = services.input_from(opp)
+    data = input_from(opp)
     data.capacity = 2
     with pytest.raises(ValidationFailed) as caught:
         services.update_opportunity(opp, data)
@@ -267,7 +268,7 @@ def test_lowering_capacity_below_confirmed_is_refused_and_nobody_is_unconfirmed(
     db.session.rollback()
     assert db.session.get(LearningOpportunity, opp.id).capacity == 5
     assert {db.session.get(type(r), r.id).status for r in people} == {"confirmed"}
-    data = services.input_from(opp)
+    data = input_from(opp)
     data.capacity = 3  # exactly the confirmed count is fine
     services.update_opportunity(opp, data)
     assert opp.capacity == 3
@@ -276,24 +277,24 @@ def test_lowering_capacity_below_confirmed_is_refused_and_nobody_is_unconfirmed(
 def test_status_transitions_and_their_audit_events(db):
     staff = make_user("staff")
     opp = make_opportunity(status="draft")
-    services.publish(opp, actor=staff)
+    transitions.publish(opp, actor=staff)
     assert opp.status == "published"
     with pytest.raises(Conflict, match="Only a draft"):
-        services.publish(opp)
-    services.cancel(opp, actor=staff)
+        transitions.publish(opp)
+    transitions.cancel(opp, actor=staff)
     assert opp.status == "cancelled"
     with pytest.raises(Conflict, match="Only a published"):
-        services.cancel(opp)
+        transitions.cancel(opp)
     with pytest.raises(Conflict, match="Only a draft"):
-        services.publish(opp)
-    services.archive(opp, actor=staff)
+        transitions.publish(opp)
+    transitions.archive(opp, actor=staff)
     assert opp.status == "archived"
     with pytest.raises(Conflict, match="already archived"):
-        services.archive(opp)
+        transitions.archive(opp)
     draft = make_opportunity(status="draft")
     with pytest.raises(Conflict):
-        services.cancel(draft)
-    services.archive(draft)
+        transitions.cancel(draft)
+    transitions.archive(draft)
     events = db.session.execute(
         select(AuditEvent.action, AuditEvent.actor_user_id)
         .where(AuditEvent.target_id == str(opp.id))
@@ -309,8 +310,8 @@ def test_status_transitions_and_their_audit_events(db):
 def test_change_status_refuses_going_back_to_draft(db):
     opp = make_opportunity(status="published")
     with pytest.raises(Conflict, match="cannot go back"):
-        services.change_status(opp, "draft")
-    assert services.change_status(opp, "published").status == "published"
+        transitions.change_status(opp, "draft")
+    assert transitions.change_status(opp, "published").status == "published"
 
 
 def test_inactive_users_cannot_facilitate(db):
@@ -327,6 +328,6 @@ def test_unknown_person_is_not_needed_for_counts(db):
     make_registration(other, person=make_person())
     make_registration(other, person=make_person())
     make_registration(opp, status="cancelled")
-    data = services.input_from(opp)
+    data = input_from(opp)
     data.capacity = 1
     assert services.update_opportunity(opp, data).capacity == 1

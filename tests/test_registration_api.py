@@ -1,4 +1,4 @@
-"""API.md "Registrations": create (public, rate-limited), list (read), cancel (write)."""
+"""The registrations API: create (public, rate-limited), list (read), cancel (write)."""
 
 from __future__ import annotations
 

@@ -254,6 +254,7 @@ class Mutator:
         )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_random_changes_keep_the_rollup_exact(app, seed):
     world = report_fixture.build(merge=False)

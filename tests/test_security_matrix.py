@@ -284,26 +284,34 @@ def expected(kind: str, arg, role: str, rule: str) -> str:
     if kind in ("ticket", "signed-link", "api_public"):
         return "allowed"
     if kind == "roles":
-        if role in ("anonymous", "educator_other_link", "token_missing_scope"):
-            return "login"  # a bearer token never signs a browser page in
-        base = "facilitator" if role.startswith("facilitator") else role
-        if base not in arg:
+        return _expected_of_page(arg, role, scoped)
+    if kind == "api":
+        return _expected_of_api(arg, role, scoped)
+    raise AssertionError(kind)
+
+
+def _expected_of_page(roles, role: str, scoped: bool) -> str:
+    if role in ("anonymous", "educator_other_link", "token_missing_scope"):
+        return "login"  # a bearer token never signs a browser page in
+    base = "facilitator" if role.startswith("facilitator") else role
+    if base not in roles:
+        return "forbidden"
+    if role == "facilitator_other" and scoped:
+        return "refused"
+    return "allowed"
+
+
+def _expected_of_api(scope, role: str, scoped: bool) -> str:
+    if role in ("anonymous", "educator_other_link"):
+        return "login"
+    if role == "token_missing_scope":
+        return "forbidden"
+    if role.startswith("facilitator"):
+        if scope != "checkin":
             return "forbidden"
         if role == "facilitator_other" and scoped:
-            return "refused"
-        return "allowed"
-    if kind == "api":
-        if role in ("anonymous", "educator_other_link"):
-            return "login"
-        if role == "token_missing_scope":
-            return "forbidden"
-        if role.startswith("facilitator"):
-            if arg != "checkin":
-                return "forbidden"
-            if role == "facilitator_other" and scoped:
-                return "refused_or_invalid"
-        return "allowed"
-    raise AssertionError(kind)
+            return "refused_or_invalid"
+    return "allowed"
 
 
 CHECKS = {

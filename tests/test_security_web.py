@@ -142,6 +142,7 @@ def _two_instances(database_url: str, storage: str) -> list[int]:
     return codes + _failed_logins(second, 5)
 
 
+@pytest.mark.slow
 def test_rate_limit_is_shared_between_app_instances_through_redis(app, database_url, limiter_restored):
     redis_url = os.environ.get("TEST_REDIS_URL")
     if not redis_url:
@@ -150,6 +151,7 @@ def test_rate_limit_is_shared_between_app_instances_through_redis(app, database_
     assert codes[:10] == [401] * 10 and codes[10] == 429
 
 
+@pytest.mark.slow
 def test_memory_storage_would_not_share_the_limit(app, database_url, limiter_restored):
     """The control for the test above: with per-process memory storage the second instance starts at zero."""
     assert 429 not in _two_instances(database_url, "memory://")

@@ -1,5 +1,5 @@
-"""Attendance and reports API (API.md "Attendance and reports", scope read): the figures come from
-reports/queries.py, the same queries as the staff pages and exports."""
+"""Attendance and reports API (scope read): the figures come from reports/queries.py, the same queries as the
+staff pages and exports (counting definitions: docs/architecture.md "Counting")."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def person_attendance(caller, person_id: int):
     if person is None:
         raise NotFound(_("No such person."))
     if person.merged_into_id is not None:
-        person = db.session.get(Person, person.merged_into_id)
+        person = db.session.get_one(Person, person.merged_into_id)  # a foreign key: the survivor exists
     history = queries.person_history(person.id)
     items = [
         {

@@ -1,4 +1,4 @@
-"""API routes for check-in (API.md "Check-in"): roster, check-ins with nonces, undo, walk-ins."""
+"""API routes for check-in: roster, check-ins with nonces, undo, walk-ins (rules: docs/architecture.md "Check-in rules")."""
 
 from __future__ import annotations
 
@@ -130,6 +130,7 @@ def create_checkin(caller, body: CheckInBody):
         raise NotFound(_("No session has this id."))
     if not allowed:
         raise Forbidden(_("Only staff and the facilitators of this learning opportunity may check people in."))
+    assert result is not None and result.answer is not None  # scan() answers whenever the caller may check in
     commit(db.session)
     return result.answer
 
@@ -153,6 +154,7 @@ def create_walk_in(caller, body: WalkInBody, session_id: int):
     session = load_session_for(caller, session_id)
     outcome = services.walk_in(session, RegistrationInput(**body.model_dump()), caller.actor)
     registration = outcome.registration
+    assert outcome.result.answer is not None  # check_in() always answers
     answer = dict(outcome.result.answer)
     answer["registration"] = {
         "id": registration.id,

@@ -1,4 +1,4 @@
-"""Directory API (API.md "Directory"): public look-ups of LEAs and schools for the registration type-ahead.
+"""Directory API: public look-ups of LEAs and schools for the registration type-ahead.
 
 Only directory facts are returned. Closed LEAs and schools are left out unless include_closed=true."""
 

@@ -2,13 +2,12 @@
 
 from flask import jsonify
 
-from .blueprint import bp
+from ..auth.access import access_rule
 from .spec import openapi_document
+from .views import bp
 
 
 @bp.get("/openapi.json")
+@access_rule("public")
 def openapi():
     return jsonify(openapi_document())
-
-
-openapi.access_rule = "public"

@@ -1,4 +1,4 @@
-"""API routes for opportunities (API.md "Opportunities"): list, detail, create, patch."""
+"""API routes for opportunities: list, detail, create, patch (shapes: the OpenAPI document /api/v1/openapi.json)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from flask_babel import gettext as _
 from ..db import commit
 from ..errors import NotFound
 from ..extensions import db
+from ..localtime import to_local
 from ..opportunities import services
 from ..opportunities.models import LearningOpportunity
 from ..opportunities.queries import CatalogFilters, Counts, catalog_page, load_opportunity, registration_counts
+from ..opportunities.transitions import change_status, publish
+from ..opportunities.validation import OpportunityInput, SessionInput, input_from, normalize_topic
 from .auth import Caller
 from .schemas_opportunities import (
     OpportunityCreate,
@@ -19,6 +22,7 @@ from .schemas_opportunities import (
     OpportunityOut,
     OpportunityPatch,
     SessionIn,
+    SessionOut,
 )
 from .spec import route
 
@@ -32,10 +36,10 @@ def sees_private_fields(caller: Caller) -> bool:
 
 
 def opportunity_body(opp: LearningOpportunity, counts: Counts | None = None, *, private: bool = True) -> dict:
-    """The JSON shape of API.md; times with their Los Angeles offset. private=False leaves out `facilitators`
-    and each session's `virtual_url`."""
+    """The opportunity as OpportunityOut; times with their Los Angeles offset. private=False leaves out
+    `facilitators` and each session's `virtual_url`."""
     counts = counts or Counts()
-    local = services.to_local
+    local = to_local
     seats_left = None if opp.capacity is None else max(opp.capacity - counts.confirmed, 0)
     body = OpportunityOut(
         id=opp.id,
@@ -57,13 +61,13 @@ def opportunity_body(opp: LearningOpportunity, counts: Counts | None = None, *, 
         status=opp.status,
         facilitators=[u.email for u in opp.facilitators] if private else [],
         sessions=[
-            {
-                "id": s.id,
-                "starts_at": local(s.starts_at),
-                "ends_at": local(s.ends_at),
-                "venue": s.venue,
-                "virtual_url": s.virtual_url if private else None,
-            }
+            SessionOut(
+                id=s.id,
+                starts_at=local(s.starts_at),
+                ends_at=local(s.ends_at),
+                venue=s.venue,
+                virtual_url=s.virtual_url if private else None,
+            )
             for s in opp.sessions
         ],
         url=f"{current_app.config['BASE_URL']}/opportunities/{opp.id}",
@@ -78,11 +82,13 @@ def opportunity_body(opp: LearningOpportunity, counts: Counts | None = None, *, 
 def _body_of(opportunity_id: int) -> dict:
     db.session.expire_all()
     opp = load_opportunity(opportunity_id)
+    if opp is None:  # deleted by another request since this one wrote it
+        raise NotFound(_("There is no learning opportunity %(id)s.", id=opportunity_id))
     return opportunity_body(opp, registration_counts([opp.id]).get(opp.id))
 
 
-def _session_inputs(items: list[SessionIn]) -> list[services.SessionInput]:
-    return [services.SessionInput(s.starts_at, s.ends_at, s.venue, s.virtual_url, id=s.id) for s in items]
+def _session_inputs(items: list[SessionIn]) -> list[SessionInput]:
+    return [SessionInput(s.starts_at, s.ends_at, s.venue, s.virtual_url, id=s.id) for s in items]
 
 
 @route("/opportunities", query=OpportunityListQuery, response=OpportunityList, tags=TAGS)
@@ -92,7 +98,7 @@ def list_opportunities(caller: Caller, query: OpportunityListQuery):
         subregion=query.subregion,
         modality=query.modality,
         kind=query.kind,
-        topic=services.normalize_topic(query.topic) if query.topic else None,
+        topic=normalize_topic(query.topic) if query.topic else None,
         q=query.q,
         date_from=query.date_from,
         date_to=query.to,
@@ -130,7 +136,7 @@ def get_opportunity(caller: Caller, opportunity_id: int):
 )
 def create_opportunity(caller: Caller, body: OpportunityCreate):
     """Create a learning opportunity (a draft, or published at once with "status": "published")."""
-    data = services.OpportunityInput(
+    data = OpportunityInput(
         title=body.title,
         summary=body.summary,
         description=body.description,
@@ -148,7 +154,7 @@ def create_opportunity(caller: Caller, body: OpportunityCreate):
     )
     opp = services.create_opportunity(data, actor=caller.user)
     if body.status == "published":
-        services.publish(opp, actor=caller.user)
+        publish(opp, actor=caller.user)
     commit(db.session)
     return _body_of(opp.id), 201
 
@@ -168,7 +174,7 @@ def patch_opportunity(caller: Caller, opportunity_id: int, body: OpportunityPatc
         raise NotFound(_("There is no learning opportunity %(id)s.", id=opportunity_id))
     given = body.model_fields_set - {"status"}
     if given:
-        data = services.input_from(opp)
+        data = input_from(opp)
         for name in given:
             value = getattr(body, name)
             if name == "sessions":
@@ -180,6 +186,6 @@ def patch_opportunity(caller: Caller, opportunity_id: int, body: OpportunityPatc
             setattr(data, name, value)
         services.update_opportunity(opp, data, actor=caller.user)
     if "status" in body.model_fields_set and body.status is not None:
-        services.change_status(opp, body.status, actor=caller.user)
+        change_status(opp, body.status, actor=caller.user)
     commit(db.session)
     return _body_of(opp.id)

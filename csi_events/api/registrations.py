@@ -1,4 +1,4 @@
-"""API routes for registrations (API.md "Registrations")."""
+"""API routes for registrations (shapes: the OpenAPI document /api/v1/openapi.json)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from ..extensions import db, limiter
 from ..opportunities.models import LearningOpportunity
 from ..people.models import PERSON_ROLES, Person
 from ..registrations import services
+from ..registrations.manage_links import manage_url
 from ..registrations.models import Registration
 from ..registrations.qr import ticket_url
 from ..registrations.views import registration_limit
@@ -141,8 +142,7 @@ def create_registration(caller: Caller, body: RegistrationBody, opportunity_id: 
     outcome = services.register(opportunity, data, source="import" if writer else "online")
     reg = outcome.registration
     # Read what the answer needs before the commit expires the objects.
-    answer = {"id": reg.id, "status": reg.status, "waitlist_position": reg.waitlist_position, "ticket": reg.ticket}
-    person_id = reg.person_id
+    reg_id, status, position, ticket, person_id = reg.id, reg.status, reg.waitlist_position, reg.ticket, reg.person_id
     commit(db.session)
     if not writer:
         # Anyone may type any address: an anonymous caller gets one answer whether the address was new or
@@ -152,14 +152,14 @@ def create_registration(caller: Caller, body: RegistrationBody, opportunity_id: 
             "message": _("We have e-mailed the confirmation with the ticket to the address given."),
         }, 202
     if not outcome.created:
-        return {"status": "already_registered", "id": answer["id"], "ticket": answer["ticket"]}, 200
+        return {"status": "already_registered", "id": reg_id, "ticket": ticket}, 200
     return {
-        "id": answer["id"],
-        "status": answer["status"],
-        "waitlist_position": answer["waitlist_position"],
-        "ticket_url": ticket_url(answer["ticket"]),
-        "manage_url": services.manage_url(person_id),
-        "ticket": answer["ticket"],
+        "id": reg_id,
+        "status": status,
+        "waitlist_position": position,
+        "ticket_url": ticket_url(ticket),
+        "manage_url": manage_url(person_id),
+        "ticket": ticket,
     }, 201
 
 

@@ -1,4 +1,4 @@
-"""Pydantic schemas of the opportunity endpoints (API.md "Opportunities").
+"""Pydantic schemas of the opportunity endpoints (they make the OpenAPI document /api/v1/openapi.json).
 
 They check types and shapes only; the rules (lengths, windows, venues, capacity) are in
 opportunities/services.py, shared with the staff pages.

@@ -7,16 +7,17 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import wraps
-from typing import Any
+from typing import Any, Literal
 
-from flask import g, jsonify, request
+from flask import jsonify, request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 
+from ..auth.access import access_rule
 from ..errors import DomainError, ValidationFailed
 from ..localtime import day_in_range, out_of_range_message
 from .auth import require
-from .blueprint import bp
+from .views import bp
 
 JSON_LIMIT = 1024 * 1024  # bytes accepted in one JSON body
 # Integers accepted in a JSON body: what a 64-bit column holds (the database refuses beyond what the column
@@ -151,7 +152,7 @@ def route(
                 result = result.model_dump(mode="json")
             return jsonify(result), code
 
-        wrapped.access_rule = f"api:{scope or 'public'}"
+        access_rule(f"api:{scope or 'public'}")(wrapped)
         endpoint = f"{view.__module__.rsplit('.', 1)[-1]}_{view.__name__}"
         bp.add_url_rule(rule, endpoint=endpoint, view_func=wrapped, methods=[method])
         OPERATIONS.append(
@@ -181,7 +182,7 @@ def openapi_document(base_path: str = "/api/v1") -> dict[str, Any]:
     components: dict[str, Any] = {}
     paths: dict[str, Any] = {}
 
-    def schema_of(model: type[BaseModel], mode: str) -> dict:
+    def schema_of(model: type[BaseModel], mode: Literal["validation", "serialization"]) -> dict:
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode)
         for name, sub in schema.pop("$defs", {}).items():
             components[name] = sub
@@ -261,10 +262,3 @@ def openapi_document(base_path: str = "/api/v1") -> dict[str, Any]:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
-
-
-def current_caller():
-    return g.get("api_caller")
-
-
-__all__ = ["route", "openapi_document", "current_caller", "request"]

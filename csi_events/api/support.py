@@ -1,4 +1,4 @@
-"""API routes for support activities (API.md conventions).
+"""API routes for support activities (shapes: the OpenAPI document /api/v1/openapi.json; counting: docs/architecture.md).
 
 - GET  /api/v1/support-activities?from=&to=&subregion=&lea=<cd_code>&kind=&modality=&staff=<e-mail>&page=&per_page=
   (scope read) -> {"items", "page", "per_page", "total", "totals": {"count", "hours", "leas", "schools"}}
@@ -283,8 +283,8 @@ def create_support_activity(caller, body: SupportActivityIn):
         kind=body.kind,
         modality=body.modality,
         duration_minutes=minutes,
-        schools=body.schools,
-        staff=body.staff if body.staff is not None else ([caller.user.id] if caller.user else []),
+        schools=list(body.schools),
+        staff=list(body.staff) if body.staff is not None else ([caller.user.id] if caller.user else []),
         contacts=body.contacts,
         topics=body.topics,
         notes=body.notes,

@@ -34,7 +34,9 @@ NO_GLYPH = "?"
 
 
 def font_folder() -> Path:
-    return Path(current_app.static_folder) / "vendor" / "fonts"
+    static = current_app.static_folder
+    assert static is not None  # create_app sets it
+    return Path(static) / "vendor" / "fonts"
 
 
 def _drawable(pdf: FPDF, text: str, style: str = "") -> str:

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from ..auth.access import can_manage_opportunity, signed_in_required
+from ..auth.access import access_rule, can_manage_opportunity, signed_in_required
 from ..db import commit
 from ..errors import Forbidden, NotFound
 from ..extensions import db
@@ -44,6 +44,7 @@ def person_from_manage_token(token: str) -> Person:
     return person
 
 
+@access_rule("signed-link")
 def own_certificate(token: str, opportunity_id: int):
     person = person_from_manage_token(token)
     data = certificate_pdf(person, opportunity_id)
@@ -52,10 +53,10 @@ def own_certificate(token: str, opportunity_id: int):
     return pdf_response(data, f"certificate-{opportunity_id}.pdf")
 
 
-own_certificate.access_rule = "signed-link"
 bp.add_url_rule("/me/<token>/certificates/<int:opportunity_id>.pdf", view_func=own_certificate)
 
 
+@access_rule("signed-link")
 def own_transcript(token: str, year: int):
     if not 2000 <= year <= 2100:
         raise NotFound(_("No such school year."))
@@ -63,7 +64,6 @@ def own_transcript(token: str, year: int):
     return pdf_response(transcript_pdf(person, year), f"transcript-{school_year_label(year)}.pdf")
 
 
-own_transcript.access_rule = "signed-link"
 bp.add_url_rule("/me/<token>/transcript/<int:year>.pdf", view_func=own_transcript)
 
 

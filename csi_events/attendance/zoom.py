@@ -33,7 +33,8 @@ from ..extensions import db
 from ..opportunities.models import Session
 from ..people.models import Person, normalize_email
 from ..registrations.models import Registration
-from ..registrations.services import RegistrationInput, find_or_create_person
+from ..registrations.people_lookup import find_or_create_person
+from ..registrations.services import RegistrationInput
 from ..reports.filters import local_zone
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -146,50 +147,55 @@ def _find_header(rows: list[list[str]]) -> tuple[int, dict[str, int]] | None:
 
 def parse_report(data: bytes) -> list[Attendee]:
     """The report's people, rows combined; ZoomFileError when it is not a readable participant report."""
-    text = decode(data)
-    found = None
+    rows, header_index, col = _locate_header(decode(data))
+    people: dict[str, Attendee] = {}
+    for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
+        if any(cell.strip() for cell in row):
+            _add_row(people, row, col, offset)
+    if not people:
+        raise ZoomFileError(_("The report lists no participants."))
+    return list(people.values())
+
+
+def _locate_header(text: str) -> tuple[list[list[str]], int, dict[str, int]]:
+    """(the rows, the header's row index, column positions), trying each delimiter Zoom's exports use."""
     for delimiter in (",", "\t", ";"):
         rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
         found = _find_header(rows)
         if found:
-            break
-    if not found:
-        raise ZoomFileError(
-            _(
-                "This is not a Zoom participant report: the columns %(columns)s were not found.",
-                columns='"Name (Original Name)", "User Email", "Join Time", "Leave Time", "Duration (Minutes)"',
-            )
+            return rows, found[0], found[1]
+    raise ZoomFileError(
+        _(
+            "This is not a Zoom participant report: the columns %(columns)s were not found.",
+            columns='"Name (Original Name)", "User Email", "Join Time", "Leave Time", "Duration (Minutes)"',
         )
-    header_index, col = found
-    people: dict[str, Attendee] = {}
-    for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) <= max(col.values()):
-            raise ZoomFileError(_("Row %(row)s has fewer columns than the header.", row=offset))
-        name = row[col["name"]].strip()
-        email = normalize_email(row[col["user email"]]) or None
-        if email is not None and "@" not in email:
-            email = None
-        joined = parse_time(row[col["join time"]], offset, "Join Time")
-        left = parse_time(row[col["leave time"]], offset, "Leave Time")
-        if left < joined:
-            raise ZoomFileError(_("Row %(row)s: the leave time is before the join time.", row=offset))
-        duration = row[col["duration (minutes)"]].strip()
-        if not duration.isdigit():
-            raise ZoomFileError(_('Row %(row)s: "Duration (Minutes)" must be a whole number.', row=offset))
-        if not name and not email:
-            raise ZoomFileError(_("Row %(row)s has neither a name nor an e-mail.", row=offset))
-        attendee = Attendee(name=display_name(name), email=email)
-        attendee = people.setdefault(attendee.key, attendee)
-        attendee.intervals.append((joined, left))
-        attendee.duration_sum += int(duration)
-        attendee.rows += 1
-        if "guest" in col and row[col["guest"]].strip().lower() in ("yes", "true", "1"):
-            attendee.guest = True
-    if not people:
-        raise ZoomFileError(_("The report lists no participants."))
-    return list(people.values())
+    )
+
+
+def _add_row(people: dict[str, Attendee], row: list[str], col: dict[str, int], offset: int) -> None:
+    """Add one report row to its attendee (rows of one person combined); ZoomFileError names the row."""
+    if len(row) <= max(col.values()):
+        raise ZoomFileError(_("Row %(row)s has fewer columns than the header.", row=offset))
+    name = row[col["name"]].strip()
+    email = normalize_email(row[col["user email"]]) or None
+    if email is not None and "@" not in email:
+        email = None
+    joined = parse_time(row[col["join time"]], offset, "Join Time")
+    left = parse_time(row[col["leave time"]], offset, "Leave Time")
+    if left < joined:
+        raise ZoomFileError(_("Row %(row)s: the leave time is before the join time.", row=offset))
+    duration = row[col["duration (minutes)"]].strip()
+    if not duration.isdigit():
+        raise ZoomFileError(_('Row %(row)s: "Duration (Minutes)" must be a whole number.', row=offset))
+    if not name and not email:
+        raise ZoomFileError(_("Row %(row)s has neither a name nor an e-mail.", row=offset))
+    attendee = Attendee(name=display_name(name), email=email)
+    attendee = people.setdefault(attendee.key, attendee)
+    attendee.intervals.append((joined, left))
+    attendee.duration_sum += int(duration)
+    attendee.rows += 1
+    if "guest" in col and row[col["guest"]].strip().lower() in ("yes", "true", "1"):
+        attendee.guest = True
 
 
 def check_times_fit(session: Session, attendees: list[Attendee]) -> None:
@@ -310,9 +316,12 @@ def admit_by_hand(
     if minutes < required_minutes(session):
         return "below_threshold", None
     if person_id is not None:
-        person = _survivor(db.session.get(Person, person_id))
-        if person is None:
+        found = _survivor(db.session.get(Person, person_id))
+        if found is None:
             return "refused", _("No such person.")
+        person = found
+    elif new is None:
+        return "refused", _("No such person.")
     else:
         data = RegistrationInput(
             first_name=new["first_name"].strip(),
@@ -320,6 +329,6 @@ def admit_by_hand(
             email=normalize_email(new["email"]),
             role="other",
         )
-        person = _survivor(find_or_create_person(data, None, None))
+        person = find_or_create_person(data, None, None)  # already the surviving record of a merge
         db.session.flush()
     return admit(session, person, minutes, by)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
 from sqlalchemy import func, select
@@ -61,7 +62,7 @@ def events():
     filters = {"action": action, "actor": actor, "from": date_from, "to": date_to}
 
     def page_url(number: int) -> str:
-        args = {k: v for k, v in filters.items() if v}
+        args: dict[str, Any] = {k: v for k, v in filters.items() if v}
         return url_for("audit.events", page=number, **args)
 
     return render_template(

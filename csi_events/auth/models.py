@@ -10,10 +10,11 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 from ..people.models import Person
 
 USER_ROLES = ("staff", "facilitator", "admin")
+STAFF_ROLES = ("staff", "admin")  # the roles that see and manage everything
 TOKEN_SCOPES = ("read", "write", "checkin")
 
 
@@ -21,7 +22,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,7 +51,7 @@ class User(UserMixin, db.Model):
 
     @property
     def is_staff(self) -> bool:
-        return self.role in ("staff", "admin")
+        return self.role in STAFF_ROLES
 
     @property
     def is_admin(self) -> bool:
@@ -61,7 +62,7 @@ class User(UserMixin, db.Model):
         return self.display_name or self.email
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,7 +82,7 @@ class ApiToken(db.Model):
         return set(self.scopes.split())
 
 
-class UsedLink(db.Model):
+class UsedLink(Model):
     """A one-time signed link (e.g. an e-mailed sign-in link) that has been used: its id is refused from then on."""
 
     __tablename__ = "used_links"

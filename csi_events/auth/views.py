@@ -14,7 +14,7 @@ from ..db import commit
 from ..errors import ValidationFailed
 from ..extensions import db, limiter, login_manager
 from ..registrations.qr import qr_svg
-from .access import signed_in_required
+from .access import access_rule, signed_in_required
 from .forms import EmailChangeForm, LoginForm, PasswordChangeForm, TotpDisableForm, TotpForm
 from .models import User
 from .services import (
@@ -76,6 +76,7 @@ def _finish_login(user: User, remember: bool, next_url: str | None, **details):
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
+@access_rule("public")
 def login():
     form = LoginForm()
     if form.validate_on_submit():
@@ -113,6 +114,7 @@ def _pending_user() -> tuple[User | None, dict]:
 
 @bp.route("/login/code", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
+@access_rule("public")
 def login_code():
     """Second step: the TOTP code of a user whose password was right a moment ago."""
     user, pending = _pending_user()
@@ -133,6 +135,7 @@ def login_code():
 
 
 @bp.route("/logout", methods=["POST"])
+@access_rule("public")
 def logout():
     if current_user.is_authenticated:
         end_all_sessions(current_user)
@@ -142,11 +145,6 @@ def logout():
     session.clear()
     flash(_("You are signed out."), "info")
     return redirect(url_for("opportunities.catalog"))
-
-
-login.access_rule = "public"
-login_code.access_rule = "public"
-logout.access_rule = "public"
 
 
 # --- The signed-in user's own account ------------------------------------------------------------------------

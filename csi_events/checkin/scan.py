@@ -190,7 +190,7 @@ def _label(user) -> str | None:
     return getattr(user, "label", None) if user is not None else None
 
 
-def check_in(
+def check_in(  # noqa: C901 -- the scan rules, the nonce and two write paths; its rewrite (issue 13 item 2) splits it
     session: Session,
     ticket: str | None,
     nonce: str | None,

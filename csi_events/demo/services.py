@@ -25,6 +25,9 @@ from ..extensions import db
 from ..localtime import local_to_utc, to_local
 from ..opportunities import services as opportunities
 from ..opportunities.models import LearningOpportunity
+from ..opportunities.transitions import cancel as cancel_opportunity
+from ..opportunities.transitions import publish
+from ..opportunities.validation import OpportunityInput, SessionInput
 from ..registrations.services import RegistrationInput, cancel, register
 from . import data
 
@@ -91,14 +94,14 @@ def load_users(report: DemoReport) -> list[User]:
     return users
 
 
-def _sessions(item: data.DemoOpportunity, today: date) -> list[opportunities.SessionInput]:
+def _sessions(item: data.DemoOpportunity, today: date) -> list[SessionInput]:
     result = []
     for n in range(item.sessions):
         day = today + timedelta(days=item.start_day + n * item.every_days)
         starts = _at_local(day, *item.start_time)
         virtual = item.modality in ("virtual", "hybrid")
         result.append(
-            opportunities.SessionInput(
+            SessionInput(
                 starts_at=starts,
                 ends_at=starts + timedelta(minutes=item.minutes),
                 venue=item.venue if item.modality != "virtual" else None,
@@ -118,7 +121,7 @@ def load_opportunities(
         first_start = sessions[0].starts_at
         hours = (item.pd_hours_per_session or item.minutes / 60) * item.sessions
         opp = opportunities.create_opportunity(
-            opportunities.OpportunityInput(
+            OpportunityInput(
                 title=item.title,
                 kind=item.kind,
                 modality=item.modality,
@@ -139,12 +142,12 @@ def load_opportunities(
         report.opportunities += 1
         if item.status == "draft":
             continue
-        opportunities.publish(opp, actor=staff)
+        publish(opp, actor=staff)
         registrations = _register(rng, opp, item, people, first_start, report)
         for registration in registrations[: item.cancel_some]:
             cancel(registration, now=min(now, first_start - timedelta(days=1)))
         if item.status == "cancelled":
-            opportunities.cancel(opp, actor=staff, reason="Demo: presenter unavailable.")
+            cancel_opportunity(opp, actor=staff, reason="Demo: presenter unavailable.")
             continue
         _check_in_past_sessions(rng, opp, facilitators[item.facilitators[0]], now, report)
 

@@ -12,7 +12,7 @@ file that raises, because the caller only writes once parsing has succeeded.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -101,7 +101,7 @@ def decode(data: bytes) -> tuple[str, str]:
         ) from err
 
 
-def _lines(text: str) -> Iterable[tuple[int, str]]:
+def _lines(text: str) -> Iterator[tuple[int, str]]:
     """(line number, line) without the line ending. Only \\n and \\r\\n end a line: names may hold
     other characters that str.splitlines() would treat as breaks."""
     for number, line in enumerate(text.split("\n"), start=1):
@@ -111,80 +111,76 @@ def _lines(text: str) -> Iterable[tuple[int, str]]:
 def parse(data: bytes) -> CdeFile:
     text, encoding = decode(data)
     lines = _lines(text)
-    header_line = next(lines, (1, ""))[1]
+    index, width = _read_header(next(lines, (1, ""))[1])
+    result = CdeFile(encoding=encoding)
+    problems: list[tuple[int, str]] = []
+    seen: dict[str, int] = {}  # CDS code -> the line it first appeared on
+    for number, line in lines:
+        if not line.strip():
+            continue  # blank lines (the final newline) are not rows
+        outcome = _read_row(number, line.split("\t"), index, width, seen)
+        if isinstance(outcome, str):
+            problems.append((number, outcome))
+            if len(problems) >= MAX_ERRORS:
+                raise CdeFileError(problems + [(0, _("Stopped after %(n)d problems.", n=MAX_ERRORS))])
+            continue
+        seen[outcome.cds_code] = number
+        result.rows.append(outcome)
+    if problems:
+        raise CdeFileError(problems)
+    return result
+
+
+def _read_header(header_line: str) -> tuple[dict[str, int], int]:
+    """(the position of each known column, the number of columns); CdeFileError when a required one is missing."""
     header = [name.strip() for name in header_line.split("\t")]
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
         raise CdeFileError(
             [(1, _("The header lacks the column(s) %(cols)s (is this CDE's pubschls.txt?).", cols=", ".join(missing)))]
         )
-    index = {name: header.index(name) for name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS if name in header}
-    width = len(header)
+    return {name: header.index(name) for name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS if name in header}, len(header)
 
-    result = CdeFile(encoding=encoding)
-    problems: list[tuple[int, str]] = []
-    seen: dict[str, int] = {}
 
-    def problem(number: int, why: str) -> None:
-        problems.append((number, why))
-        if len(problems) >= MAX_ERRORS:
-            raise CdeFileError(problems + [(0, _("Stopped after %(n)d problems.", n=MAX_ERRORS))])
+def _cell(values: list[str], index: dict[str, int], name: str) -> str:
+    """A column's value, trimmed; "" for a column the file lacks or for CDE's "No Data"."""
+    if name not in index:
+        return ""
+    value = values[index[name]].strip()
+    return "" if value == NO_DATA else value
 
-    for number, line in lines:
-        if not line.strip():
-            continue  # blank lines (the final newline) are not rows
-        values = line.split("\t")
-        if len(values) != width:
-            problem(number, _("%(got)d fields where the header has %(want)d.", got=len(values), want=width))
-            continue
 
-        def get(name: str, values=values) -> str:
-            if name not in index:
-                return ""
-            value = values[index[name]].strip()
-            return "" if value == NO_DATA else value
-
-        cds = get("CDSCode")
-        if not _CDS.fullmatch(cds):
-            problem(number, _("The CDS code %(c)r is not 14 digits.", c=cds[:40]))
-            continue
-        status = _STATUS_BY_LOWER.get(get("StatusType").lower(), get("StatusType"))
-        if status not in STATUS_TYPES:
-            problem(number, _("Unknown StatusType %(s)r (expected Active, Closed, Merged or Pending).", s=status[:40]))
-            continue
-        district = get("District")
-        school = get("School")
-        is_district = cds.endswith(DISTRICT_SUFFIX)
-        if not district:
-            problem(number, _("The District name is empty."))
-            continue
-        if not is_district and not school:
-            problem(number, _("The School name is empty."))
-            continue
-        if len(district) > MAX_NAME or len(school) > MAX_NAME:
-            problem(number, _("A name is longer than %(n)d characters.", n=MAX_NAME))
-            continue
-        city = get("City") or None
-        if city and len(city) > MAX_CITY:
-            problem(number, _("The City is longer than %(n)d characters.", n=MAX_CITY))
-            continue
-        if cds in seen:
-            problem(number, _("The CDS code %(c)s already appears on line %(n)d.", c=cds, n=seen[cds]))
-            continue
-        seen[cds] = number
-        result.rows.append(
-            CdeRow(
-                line=number,
-                cds_code=cds,
-                status=status,
-                county=get("County"),
-                district=district,
-                school=school,
-                city=city,
-                charter=get("Charter").upper() == "Y",
-                doc_type=get("DOCType") or None,
-            )
-        )
-    if problems:
-        raise CdeFileError(problems)
-    return result
+def _read_row(number: int, values: list[str], index: dict[str, int], width: int, seen: dict[str, int]) -> CdeRow | str:
+    """Line `number` as a row, or why it is refused."""
+    if len(values) != width:
+        return _("%(got)d fields where the header has %(want)d.", got=len(values), want=width)
+    cds = _cell(values, index, "CDSCode")
+    if not _CDS.fullmatch(cds):
+        return _("The CDS code %(c)r is not 14 digits.", c=cds[:40])
+    status = _STATUS_BY_LOWER.get(_cell(values, index, "StatusType").lower(), _cell(values, index, "StatusType"))
+    if status not in STATUS_TYPES:
+        return _("Unknown StatusType %(s)r (expected Active, Closed, Merged or Pending).", s=status[:40])
+    district = _cell(values, index, "District")
+    school = _cell(values, index, "School")
+    if not district:
+        return _("The District name is empty.")
+    if not cds.endswith(DISTRICT_SUFFIX) and not school:
+        return _("The School name is empty.")
+    if len(district) > MAX_NAME or len(school) > MAX_NAME:
+        return _("A name is longer than %(n)d characters.", n=MAX_NAME)
+    city = _cell(values, index, "City") or None
+    if city and len(city) > MAX_CITY:
+        return _("The City is longer than %(n)d characters.", n=MAX_CITY)
+    if cds in seen:
+        return _("The CDS code %(c)s already appears on line %(n)d.", c=cds, n=seen[cds])
+    return CdeRow(
+        line=number,
+        cds_code=cds,
+        status=status,
+        county=_cell(values, index, "County"),
+        district=district,
+        school=school,
+        city=city,
+        charter=_cell(values, index, "Charter").upper() == "Y",
+        doc_type=_cell(values, index, "DOCType") or None,
+    )

@@ -8,13 +8,13 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 
 LEA_KINDS = ("district", "charter", "county_office")
 CCSPP_STATUSES = ("none", "planning", "implementation")
 
 
-class Lea(db.Model):
+class Lea(Model):
     __tablename__ = "leas"
     __table_args__ = (CheckConstraint("subregion IS NULL OR (subregion BETWEEN 1 AND 8)", name="subregion_range"),)
 
@@ -33,7 +33,7 @@ class Lea(db.Model):
     schools: Mapped[list[School]] = relationship(back_populates="lea", order_by="School.name")
 
 
-class School(db.Model):
+class School(Model):
     __tablename__ = "schools"
     __table_args__ = (CheckConstraint("subregion IS NULL OR (subregion BETWEEN 1 AND 8)", name="subregion_range"),)
 

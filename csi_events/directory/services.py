@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from math import ceil
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..audit.services import record
@@ -117,16 +117,26 @@ def import_directory(parsed: CdeFile, county: str = DEFAULT_COUNTY, *, actor=Non
             school_rows.setdefault(row.cd_code, []).append(row)
 
     cd_codes = sorted(set(district_rows) | set(school_rows))
+    leas = _import_leas(cd_codes, district_rows, school_rows, report)
+    _import_schools([row for cd in cd_codes for row in school_rows.get(cd, [])], leas, report)
+    record("directory_import", actor=actor, target_type="directory", **report.as_dict())
+    return report
+
+
+def _import_leas(
+    cd_codes: list[str], district_rows: dict[str, CdeRow], school_rows: dict[str, list[CdeRow]], report: ImportReport
+) -> dict[str, Lea]:
+    """Create or update the LEA of each CD code (from its district row, else its first school's); -> LEAs by code."""
     leas = _load_by_code(Lea, Lea.cd_code, cd_codes)
     for cd in cd_codes:
         district_row = district_rows.get(cd)
         its_schools = school_rows.get(cd, [])
         source = district_row or its_schools[0]
         name = source.district
-        lea = leas.get(cd)
-        created = lea is None
-        was_closed = bool(lea.is_closed) if lea else False
-        if created:
+        found = leas.get(cd)
+        created = found is None
+        was_closed = bool(found.is_closed) if found else False
+        if found is None:
             lea = Lea(
                 cd_code=cd,
                 name=name,
@@ -139,14 +149,18 @@ def import_directory(parsed: CdeFile, county: str = DEFAULT_COUNTY, *, actor=Non
             leas[cd] = lea
             changed = True
         else:
+            lea = found
             changed = _set(lea, "name", name)
             changed |= _set(lea, "county", source.county)
             if district_row is not None:
                 changed |= _set(lea, "is_closed", district_row.is_closed)
         _tally(report.leas, created=created, was_closed=was_closed, now_closed=bool(lea.is_closed), changed=changed)
     db.session.flush()
+    return leas
 
-    all_school_rows = [row for cd in cd_codes for row in school_rows.get(cd, [])]
+
+def _import_schools(all_school_rows: list[CdeRow], leas: dict[str, Lea], report: ImportReport) -> None:
+    """Create or update each school row's school, under its LEA."""
     schools = _load_by_code(School, School.cds_code, [r.cds_code for r in all_school_rows])
     for row in all_school_rows:
         lea = leas[row.cd_code]
@@ -172,8 +186,6 @@ def import_directory(parsed: CdeFile, county: str = DEFAULT_COUNTY, *, actor=Non
             changed |= _set(school, "is_closed", row.is_closed)
         _tally(report.schools, created=created, was_closed=was_closed, now_closed=row.is_closed, changed=changed)
     db.session.flush()
-    record("directory_import", actor=actor, target_type="directory", **report.as_dict())
-    return report
 
 
 # ---------------------------------------------------------------- searching
@@ -224,7 +236,7 @@ def lea_query(
 ) -> Select:
     stmt = select(Lea)
     for word in _words(q):
-        condition = Lea.name.ilike(_like(word), escape="\\")
+        condition: ColumnElement[bool] = Lea.name.ilike(_like(word), escape="\\")
         if word.isdigit():
             condition = or_(condition, Lea.cd_code.startswith(word))
         stmt = stmt.where(condition)
@@ -290,7 +302,7 @@ def search_schools(q=None, *, page: int = 1, per_page: int = 50, **filters) -> P
 
 
 def check_subregion(value) -> int | None:
-    """None, or a whole number 1..8 (an SPA of DESIGN.md); anything else is refused."""
+    """None, or a whole number 1..8 (a subregion: docs/architecture.md "Domain"); anything else is refused."""
     if value is None or value == "":
         return None
     try:

@@ -133,8 +133,8 @@ def lea_edit(lea_id: int):
 @bp.get("/schools")
 @staff_required
 def school_list():
-    lea_code = request.args.get("lea", "").strip()
-    lea_code = lea_code if lea_code.isdigit() and len(lea_code) == 7 else None
+    typed = request.args.get("lea", "").strip()
+    lea_code = typed if typed.isdigit() and len(typed) == 7 else None
     filters = {
         "subregion": _arg_int("subregion", SUBREGIONS),
         "lea_cd_code": lea_code,

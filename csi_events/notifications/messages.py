@@ -144,7 +144,8 @@ def _build(
     message.set_content(_tidy_text(render_template(f"email/{template}.txt", **context)))
     message.add_alternative(render_template(f"email/{template}.html", **context), subtype="html")
     if qr_data:
-        html_part = message.get_payload()[1]
+        html_part = message.get_body(preferencelist=("html",))
+        assert html_part is not None  # added just above
         html_part.add_related(
             qr_png(qr_data),
             maintype="image",

@@ -8,10 +8,10 @@ from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 
 
-class SentReminder(db.Model):
+class SentReminder(Model):
     __tablename__ = "sent_reminders"
 
     registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"), primary_key=True)

@@ -131,7 +131,8 @@ def mail_html(name: str):
     for part in message.walk():
         cid = part["Content-ID"]
         if cid and part.get_content_maintype() == "image" and part.get_content_subtype() in {"png", "jpeg", "gif"}:
-            data = base64.b64encode(part.get_payload(decode=True) or b"").decode("ascii")
+            payload = part.get_payload(decode=True)
+            data = base64.b64encode(payload if isinstance(payload, bytes) else b"").decode("ascii")
             images[str(cid).strip().strip("<>")] = f"data:{part.get_content_type()};base64,{data}"
     html = re.sub(r"cid:([^\"'\s>]+)", lambda m: images.get(m.group(1), "about:blank"), html)
     response = Response(html, mimetype="text/html")

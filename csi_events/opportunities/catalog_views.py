@@ -6,17 +6,17 @@ from flask import Response, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.access import can_manage_opportunity
+from ..auth.access import access_rule, can_manage_opportunity
 from ..db import utcnow
 from ..errors import NotFound
 from ..paging import page_number
 from ..registrations.services import registration_closed_reason
-from .blueprint import bp
 from .calendar import calendar_ics, opportunity_ics
 from .forms import CatalogFilterForm
 from .models import LearningOpportunity
 from .queries import CatalogFilters, catalog_all, catalog_page, load_opportunity, registration_counts, tags_in_use
 from .validation import normalize_topic
+from .views import bp
 
 
 def _catalog_filters(form: CatalogFilterForm) -> CatalogFilters:
@@ -41,6 +41,7 @@ def _catalog_filters(form: CatalogFilterForm) -> CatalogFilters:
 
 
 @bp.get("/opportunities")
+@access_rule("public")
 def catalog():
     form = CatalogFilterForm(request.args, tags=tags_in_use())
     filters = _catalog_filters(form)
@@ -50,18 +51,13 @@ def catalog():
     return render_template("opportunities/catalog.html", form=form, result=result, args=args, filters=filters)
 
 
-catalog.access_rule = "public"
-
-
 @bp.get("/opportunities.ics")
+@access_rule("public")
 def catalog_ics():
     form = CatalogFilterForm(request.args, tags=())
     filters = _catalog_filters(form)
     body = calendar_ics(catalog_all(filters), include_links=False)
     return _ics_response(body, "csi-opportunities.ics")
-
-
-catalog_ics.access_rule = "public"
 
 
 def _visible_opportunity(opportunity_id: int) -> LearningOpportunity:
@@ -73,6 +69,7 @@ def _visible_opportunity(opportunity_id: int) -> LearningOpportunity:
 
 
 @bp.get("/opportunities/<int:opportunity_id>")
+@access_rule("public")
 def detail(opportunity_id: int):
     opp = _visible_opportunity(opportunity_id)
     counts = registration_counts([opp.id]).get(opp.id)
@@ -91,16 +88,11 @@ def detail(opportunity_id: int):
     )
 
 
-detail.access_rule = "public"
-
-
 @bp.get("/opportunities/<int:opportunity_id>.ics")
+@access_rule("public")
 def detail_ics(opportunity_id: int):
     opp = _visible_opportunity(opportunity_id)
     return _ics_response(opportunity_ics(opp, include_links=False), f"opportunity-{opp.id}.ics")
-
-
-detail_ics.access_rule = "public"
 
 
 def _ics_response(body: bytes, filename: str) -> Response:

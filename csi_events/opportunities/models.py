@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..db import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 
 OPPORTUNITY_KINDS = (
     "workshop",
@@ -32,13 +32,13 @@ DEFAULT_CHECKIN_LEAD = timedelta(minutes=60)
 
 opportunity_facilitators = Table(
     "opportunity_facilitators",
-    db.Model.metadata,
+    Model.metadata,
     Column("opportunity_id", ForeignKey("opportunities.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
 )
 
 
-class LearningOpportunity(db.Model):
+class LearningOpportunity(Model):
     __tablename__ = "opportunities"
     __table_args__ = (
         CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
@@ -77,14 +77,14 @@ class LearningOpportunity(db.Model):
         return [row.topic for row in self.topic_rows]
 
 
-class OpportunityTopic(db.Model):
+class OpportunityTopic(Model):
     __tablename__ = "opportunity_topics"
 
     opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id", ondelete="CASCADE"), primary_key=True)
     topic: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
 
 
-class Session(db.Model):
+class Session(Model):
     """One dated meeting of an opportunity."""
 
     __tablename__ = "sessions"

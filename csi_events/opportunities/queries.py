@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..db import utcnow
 from ..extensions import db
+from ..localtime import local_to_utc
 from ..registrations.models import Registration
 from .models import PILLARS, STATUSES, LearningOpportunity, OpportunityTopic, Session
-from .services import local_to_utc
 
 WHEN = ("upcoming", "past", "all")
 MAX_SEARCH_WORDS = 8
@@ -86,8 +86,8 @@ def search_condition(q: str | None):
     return and_(*[or_(*[c.icontains(word, autoescape=True) for c in columns]) for word in words])
 
 
-def _opportunity_conditions(filters: CatalogFilters) -> list:
-    conditions = [LearningOpportunity.status.in_(filters.statuses)]
+def _opportunity_conditions(filters: CatalogFilters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [LearningOpportunity.status.in_(filters.statuses)]
     if filters.subregion == "countywide":
         conditions.append(LearningOpportunity.subregion.is_(None))
     elif filters.subregion is not None:
@@ -122,7 +122,7 @@ def catalog_select(filters: CatalogFilters, now: datetime | None = None) -> Sele
     conditions = _opportunity_conditions(filters)
     if filters.when == "upcoming":
         session_conditions.append(Session.ends_at > now)
-        sort = func.min(Session.starts_at)
+        sort: ColumnElement[datetime] = func.min(Session.starts_at)
     elif filters.when == "past":
         sort = func.max(Session.starts_at)
         conditions.append(

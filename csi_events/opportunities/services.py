@@ -1,8 +1,7 @@
-"""Rules for learning opportunities: create, edit (with sessions), publish, cancel, archive.
+"""Rules for learning opportunities: create and edit (with sessions). Services flush; the caller commits.
 
 Pages and the API both build an OpportunityInput and call these functions, so every rule and every
-message lives in this package. Services flush; the caller commits. This module writes opportunities and
-their sessions and is the one import for callers; the rest lives in its own module:
+message lives in this package; beside this module:
 - validation: the input dataclasses (OpportunityInput, SessionInput), parsing and every field's check;
 - transitions: publish, cancel, archive and change_status.
 """
@@ -17,48 +16,9 @@ from ..auth.models import User
 from ..db import lock_row_for_update
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..localtime import as_aware, local_to_utc, to_local
+from ..localtime import to_local
 from .models import LearningOpportunity, OpportunityTopic, Session
-from .transitions import TRANSITIONS, archive, cancel, change_status, publish
-from .validation import (
-    FACILITATOR_ROLES,
-    MAX_SESSIONS,
-    MAX_TOPICS,
-    PD_HOURS_MAX,
-    TOPIC_MAX_LENGTH,
-    FieldErrors,
-    OpportunityInput,
-    SessionInput,
-    clean_input,
-    input_from,
-    is_web_url,
-    normalize_topic,
-    validate_input,
-)
-
-__all__ = [
-    "FACILITATOR_ROLES",
-    "MAX_SESSIONS",
-    "MAX_TOPICS",
-    "PD_HOURS_MAX",
-    "TOPIC_MAX_LENGTH",
-    "TRANSITIONS",
-    "OpportunityInput",
-    "SessionInput",
-    "archive",
-    "as_aware",
-    "cancel",
-    "change_status",
-    "create_opportunity",
-    "input_from",
-    "is_web_url",
-    "local_to_utc",
-    "normalize_topic",
-    "publish",
-    "to_local",
-    "update_opportunity",
-    "validate_input",
-]
+from .validation import FieldErrors, OpportunityInput, clean_input
 
 
 def _apply(opp: LearningOpportunity, clean: dict) -> None:
@@ -120,53 +80,19 @@ def update_opportunity(
     without one are added, and sessions left out are removed (unless people checked in to them).
     Raising (or removing) the capacity confirms the first waitlisted people at once; lowering it below
     the number already confirmed is refused."""
-    from ..registrations.services import confirmed_count, fill_from_waitlist
+    from ..registrations.services import fill_from_waitlist
 
     errors = FieldErrors()
     clean = clean_input(data, errors)
     existing = {s.id: s for s in opp.sessions}
-    kept: set[int] = set()
-    for index, row in enumerate(clean["sessions"]):
-        if row["id"] is None:
-            continue
-        if row["id"] not in existing:
-            errors.add(f"sessions.{index}.id", _("Session %(id)s is not part of this opportunity.", id=row["id"]))
-        elif row["id"] in kept:
-            errors.add(f"sessions.{index}.id", _("Session %(id)s is listed twice.", id=row["id"]))
-        kept.add(row["id"])
-    removed = [sid for sid in existing if sid not in kept]
-    blocked = _sessions_with_attendance(removed)
-    for sid in sorted(blocked):
-        when = to_local(existing[sid].starts_at)
-        errors.add(
-            "sessions",
-            _(
-                "The session of %(when)s has check-ins, so it cannot be removed.",
-                when=when.strftime("%Y-%m-%d %H:%M"),
-            ),
-        )
+    _check_session_edits(clean["sessions"], existing, errors)
     errors.raise_if_any()
 
     old_capacity = opp.capacity
     new_capacity = clean["capacity"]
     capacity_changed = new_capacity != old_capacity
     if capacity_changed:
-        lock_row_for_update(db.session, "opportunities", opp.id)
-        if new_capacity is not None:
-            confirmed = confirmed_count(opp.id)
-            if new_capacity < confirmed:
-                raise ValidationFailed(
-                    _("Capacity cannot go below the %(n)d people already confirmed.", n=confirmed),
-                    fields={
-                        "capacity": [
-                            _(
-                                "%(n)d people are already confirmed: set a capacity of at least %(n)d, "
-                                "or cancel registrations first.",
-                                n=confirmed,
-                            )
-                        ]
-                    },
-                )
+        _check_new_capacity(opp, new_capacity)
 
     _apply(opp, clean)
     keep_rows = []
@@ -182,3 +108,49 @@ def update_opportunity(
         if new_capacity is None or old_capacity is None or new_capacity > old_capacity:
             fill_from_waitlist(opp)
     return opp
+
+
+def _check_session_edits(rows: list[dict], existing: dict[int, Session], errors: FieldErrors) -> None:
+    """Sessions named by id must be this opportunity's, each once; one left out must have no check-ins."""
+    kept: set[int] = set()
+    for index, row in enumerate(rows):
+        if row["id"] is None:
+            continue
+        if row["id"] not in existing:
+            errors.add(f"sessions.{index}.id", _("Session %(id)s is not part of this opportunity.", id=row["id"]))
+        elif row["id"] in kept:
+            errors.add(f"sessions.{index}.id", _("Session %(id)s is listed twice.", id=row["id"]))
+        kept.add(row["id"])
+    removed = [sid for sid in existing if sid not in kept]
+    for sid in sorted(_sessions_with_attendance(removed)):
+        when = to_local(existing[sid].starts_at)
+        errors.add(
+            "sessions",
+            _(
+                "The session of %(when)s has check-ins, so it cannot be removed.",
+                when=when.strftime("%Y-%m-%d %H:%M"),
+            ),
+        )
+
+
+def _check_new_capacity(opp: LearningOpportunity, new_capacity: int | None) -> None:
+    """Take the opportunity's seat lock; a capacity below the people already confirmed is refused."""
+    from ..registrations.services import confirmed_count
+
+    lock_row_for_update(db.session, "opportunities", opp.id)
+    if new_capacity is None:
+        return
+    confirmed = confirmed_count(opp.id)
+    if new_capacity < confirmed:
+        raise ValidationFailed(
+            _("Capacity cannot go below the %(n)d people already confirmed.", n=confirmed),
+            fields={
+                "capacity": [
+                    _(
+                        "%(n)d people are already confirmed: set a capacity of at least %(n)d, "
+                        "or cancel registrations first.",
+                        n=confirmed,
+                    )
+                ]
+            },
+        )

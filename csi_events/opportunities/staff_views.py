@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,11 +16,12 @@ from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..localtime import DateOutOfRange, local_to_utc, to_local
 from ..paging import page_number
-from . import services
-from .blueprint import bp
+from . import services, transitions
 from .forms import OpportunityForm, StatusForm
 from .models import STATUSES, LearningOpportunity
 from .queries import load_opportunity, staff_page, status_counts
+from .validation import FACILITATOR_ROLES, OpportunityInput, SessionInput, validate_input
+from .views import bp
 
 STAFF_PER_PAGE = 50
 
@@ -43,11 +46,11 @@ def staff_list():
     )
 
 
-def _facilitator_choices(current: list[User] = ()) -> list[tuple[int, str]]:
+def _facilitator_choices(current: Sequence[User] = ()) -> list[tuple[int, str]]:
     users = list(
         db.session.scalars(
             select(User)
-            .where(User.role.in_(services.FACILITATOR_ROLES), User.active.is_(True))
+            .where(User.role.in_(FACILITATOR_ROLES), User.active.is_(True))
             .order_by(User.display_name, User.email)
         )
     )
@@ -111,12 +114,12 @@ def _local(day, moment, errors: dict, name: str, *, default_time=None):
         return None
 
 
-def _input_from_form(form: OpportunityForm) -> tuple[services.OpportunityInput, list[int], dict[str, list[str]]]:
+def _input_from_form(form: OpportunityForm) -> tuple[OpportunityInput, list[int], dict[str, list[str]]]:
     """The service input, which form row each session came from, and conversion errors."""
     from datetime import time
 
     errors: dict[str, list[str]] = {}
-    sessions: list[services.SessionInput] = []
+    sessions: list[SessionInput] = []
     rows: list[int] = []
     for row, entry in enumerate(form.sessions):
         sub = entry.form
@@ -128,7 +131,7 @@ def _input_from_form(form: OpportunityForm) -> tuple[services.OpportunityInput, 
         except ValueError:
             session_id = None
         sessions.append(
-            services.SessionInput(
+            SessionInput(
                 starts_at=_local(sub.day.data, sub.start_time.data, errors, f"sessions.{index}.starts_at"),
                 ends_at=_local(sub.day.data, sub.end_time.data, errors, f"sessions.{index}.ends_at"),
                 venue=sub.venue.data,
@@ -138,7 +141,7 @@ def _input_from_form(form: OpportunityForm) -> tuple[services.OpportunityInput, 
         )
         rows.append(row)
     tags = [t for t in (form.tags.data or "").split(",") if t.strip()]
-    data = services.OpportunityInput(
+    data = OpportunityInput(
         title=form.title.data or "",
         summary=form.summary.data or "",
         description=form.description.data or "",
@@ -246,7 +249,7 @@ def _save(form: OpportunityForm, opp: LearningOpportunity | None):
             commit(db.session)
             flash(message, "success")
             return redirect(url_for("opportunities.edit", opportunity_id=opp.id))
-        services.validate_input(data)  # only to show every rule's message at once
+        validate_input(data)  # only to show every rule's message at once
     except ValidationFailed as err:
         db.session.rollback()
         general += _attach_errors(form, rows, err.fields)
@@ -305,16 +308,16 @@ def _transition(opportunity_id: int, action, done_message: str):
 @bp.post("/staff/opportunities/<int:opportunity_id>/publish")
 @staff_required
 def publish(opportunity_id: int):
-    return _transition(opportunity_id, services.publish, _("“%(t)s” is published in the catalog."))
+    return _transition(opportunity_id, transitions.publish, _("“%(t)s” is published in the catalog."))
 
 
 @bp.post("/staff/opportunities/<int:opportunity_id>/cancel")
 @staff_required
 def cancel(opportunity_id: int):
-    return _transition(opportunity_id, services.cancel, _("“%(t)s” is cancelled."))
+    return _transition(opportunity_id, transitions.cancel, _("“%(t)s” is cancelled."))
 
 
 @bp.post("/staff/opportunities/<int:opportunity_id>/archive")
 @staff_required
 def archive(opportunity_id: int):
-    return _transition(opportunity_id, services.archive, _("“%(t)s” is archived."))
+    return _transition(opportunity_id, transitions.archive, _("“%(t)s” is archived."))

@@ -183,25 +183,7 @@ def _resolve_facilitators(values, errors: FieldErrors) -> list[User]:
 
 def clean_input(data: OpportunityInput, errors: FieldErrors) -> dict:
     """Check every field; return the cleaned values (errors collected, not raised)."""
-    clean: dict = {}
-    title = _text(data.title)
-    if not title:
-        errors.add("title", _("Give the learning opportunity a title."))
-    elif len(title) > 200:
-        errors.add("title", _("The title can be at most 200 characters (it has %(n)d).", n=len(title)))
-    clean["title"] = title
-    summary = _text(data.summary)
-    if len(summary) > 500:
-        errors.add("summary", _("The summary can be at most 500 characters (it has %(n)d).", n=len(summary)))
-    clean["summary"] = summary
-    description = (data.description or "").strip()
-    if len(description) > 20000:
-        errors.add("description", _("The description can be at most 20,000 characters."))
-    clean["description"] = description
-    audience = _text(data.audience)
-    if len(audience) > 300:
-        errors.add("audience", _("The audience can be at most 300 characters."))
-    clean["audience"] = audience
+    clean: dict = _clean_texts(data, errors)
     if data.kind not in OPPORTUNITY_KINDS:
         errors.add("kind", _("Choose a kind from the list."))
     clean["kind"] = data.kind
@@ -213,38 +195,69 @@ def clean_input(data: OpportunityInput, errors: FieldErrors) -> dict:
     clean["pd_hours"] = _parse_pd_hours(data.pd_hours, errors)
     clean["topics"] = _parse_topics(data.topics, errors)
     clean["facilitators"] = _resolve_facilitators(data.facilitators, errors)
+    clean["sessions"] = _clean_sessions(data, errors)
+    clean["registration_opens_at"], clean["registration_closes_at"] = _registration_window(
+        data, clean["sessions"], errors
+    )
+    return clean
 
-    sessions: list[dict] = []
+
+def _clean_texts(data: OpportunityInput, errors: FieldErrors) -> dict:
+    """Title, summary, description and audience, trimmed and within their lengths."""
+    title = _text(data.title)
+    if not title:
+        errors.add("title", _("Give the learning opportunity a title."))
+    elif len(title) > 200:
+        errors.add("title", _("The title can be at most 200 characters (it has %(n)d).", n=len(title)))
+    summary = _text(data.summary)
+    if len(summary) > 500:
+        errors.add("summary", _("The summary can be at most 500 characters (it has %(n)d).", n=len(summary)))
+    description = (data.description or "").strip()
+    if len(description) > 20000:
+        errors.add("description", _("The description can be at most 20,000 characters."))
+    audience = _text(data.audience)
+    if len(audience) > 300:
+        errors.add("audience", _("The audience can be at most 300 characters."))
+    return {"title": title, "summary": summary, "description": description, "audience": audience}
+
+
+def _clean_sessions(data: OpportunityInput, errors: FieldErrors) -> list[dict]:
     if not data.sessions:
         errors.add("sessions", _("Add at least one session with its date and times."))
     if len(data.sessions) > MAX_SESSIONS:
         errors.add("sessions", _("An opportunity can have at most %(n)d sessions.", n=MAX_SESSIONS))
     needs_venue = data.modality in ("in_person", "hybrid")
-    for index, item in enumerate(data.sessions[:MAX_SESSIONS]):
-        prefix = f"sessions.{index}."
-        row = {"id": item.id}
-        if item.starts_at is None:
-            errors.add(prefix + "starts_at", _("Give the date and time the session starts."))
-        if item.ends_at is None:
-            errors.add(prefix + "ends_at", _("Give the time the session ends."))
-        starts = _aware(item.starts_at, errors, prefix + "starts_at")
-        ends = _aware(item.ends_at, errors, prefix + "ends_at")
-        if starts and ends and ends <= starts:
-            errors.add(prefix + "ends_at", _("The session must end after it starts."))
-        row["starts_at"], row["ends_at"] = starts, ends
-        venue = _text(item.venue) or None
-        if venue and len(venue) > 300:
-            errors.add(prefix + "venue", _("The venue can be at most 300 characters."))
-        if needs_venue and not venue:
-            errors.add(prefix + "venue", _("An in-person or hybrid session needs a venue (a place and address)."))
-        row["venue"] = venue
-        url = _text(item.virtual_url) or None
-        if url and (len(url) > 500 or not is_web_url(url)):
-            errors.add(prefix + "virtual_url", _("The meeting link must be a web address starting with https://"))
-        row["virtual_url"] = url
-        sessions.append(row)
-    clean["sessions"] = sessions
+    return [
+        _clean_session(item, f"sessions.{index}.", needs_venue, errors)
+        for index, item in enumerate(data.sessions[:MAX_SESSIONS])
+    ]
 
+
+def _clean_session(item: SessionInput, prefix: str, needs_venue: bool, errors: FieldErrors) -> dict:
+    """One session's times (aware UTC), venue and link; errors under `prefix` + field."""
+    if item.starts_at is None:
+        errors.add(prefix + "starts_at", _("Give the date and time the session starts."))
+    if item.ends_at is None:
+        errors.add(prefix + "ends_at", _("Give the time the session ends."))
+    starts = _aware(item.starts_at, errors, prefix + "starts_at")
+    ends = _aware(item.ends_at, errors, prefix + "ends_at")
+    if starts and ends and ends <= starts:
+        errors.add(prefix + "ends_at", _("The session must end after it starts."))
+    venue = _text(item.venue) or None
+    if venue and len(venue) > 300:
+        errors.add(prefix + "venue", _("The venue can be at most 300 characters."))
+    if needs_venue and not venue:
+        errors.add(prefix + "venue", _("An in-person or hybrid session needs a venue (a place and address)."))
+    url = _text(item.virtual_url) or None
+    if url and (len(url) > 500 or not is_web_url(url)):
+        errors.add(prefix + "virtual_url", _("The meeting link must be a web address starting with https://"))
+    return {"id": item.id, "starts_at": starts, "ends_at": ends, "venue": venue, "virtual_url": url}
+
+
+def _registration_window(
+    data: OpportunityInput, sessions: list[dict], errors: FieldErrors
+) -> tuple[datetime | None, datetime | None]:
+    """When registration opens and closes (aware UTC): opens before it closes, closes by the last session's end."""
     opens = _aware(data.registration_opens_at, errors, "registration_opens_at")
     closes = _aware(data.registration_closes_at, errors, "registration_closes_at")
     if opens and closes and opens >= closes:
@@ -255,8 +268,7 @@ def clean_input(data: OpportunityInput, errors: FieldErrors) -> dict:
             "registration_closes_at",
             _("Registration must close no later than the end of the last session."),
         )
-    clean["registration_opens_at"], clean["registration_closes_at"] = opens, closes
-    return clean
+    return opens, closes
 
 
 def _aware(value: datetime | None, errors: FieldErrors, name: str) -> datetime | None:

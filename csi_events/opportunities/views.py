@@ -1,12 +1,8 @@
-"""Pages for opportunities, all on the blueprint `bp` that create_app registers from here:
-- catalog_views: the public catalog and detail pages (+ .ics);
-- staff_views: staff management (list, create/edit, publish, cancel, archive).
-Importing this module imports both, so every route is registered on `bp`.
-"""
+"""The opportunities blueprint `bp`. Its pages are in catalog_views.py (the public catalog and detail pages,
+with their .ics files) and staff_views.py (list, create/edit, publish, cancel, archive)."""
 
 from __future__ import annotations
 
-from . import catalog_views, staff_views
-from .blueprint import bp
+from flask import Blueprint
 
-__all__ = ["bp", "catalog_views", "staff_views"]
+bp = Blueprint("opportunities", __name__)

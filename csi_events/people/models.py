@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, utcnow
 from ..directory.models import Lea, School
-from ..extensions import db
+from ..extensions import Model
 from .addresses import ascii_domain
 
 PERSON_ROLES = (
@@ -32,7 +32,7 @@ def normalize_email(value: str) -> str:
     return f"{local}@{ascii_domain(domain)}" if at else text
 
 
-class Person(db.Model):
+class Person(Model):
     __tablename__ = "people"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -139,7 +139,8 @@ def _scrub_scan_answers(ids: list[int], identifying: set[str]) -> None:
     for answer in db.session.scalars(stmt):
         data = answer.answer if isinstance(answer.answer, dict) else {}
         person = data.get("person")
-        checkin = data.get("checkin") if isinstance(data.get("checkin"), dict) else {}
+        found = data.get("checkin")
+        checkin: dict = found if isinstance(found, dict) else {}
         named = isinstance(person, dict) and str(person.get("name") or "").strip().lower() in identifying
         if person and (named or checkin.get("id") in checkin_ids):
             answer.answer = {**data, "person": dict(ERASED_PERSON)}

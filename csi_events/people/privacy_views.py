@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired
 
 from ..api.spec import route
 from ..audit.services import record
-from ..auth.access import staff_required
+from ..auth.access import access_rule, staff_required
 from ..db import commit
 from ..errors import NotFound
 from ..extensions import db
@@ -38,11 +38,9 @@ def _person_or_404(person_id: int) -> Person:
 
 
 @bp.get("/privacy")
+@access_rule("public")
 def notice():
     return render_template("privacy/notice.html")
-
-
-notice.access_rule = "public"
 
 
 @bp.get("/staff/people/<int:person_id>/privacy")

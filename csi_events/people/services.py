@@ -63,21 +63,44 @@ def _active_people():
     return select(Person).where(Person.merged_into_id.is_(None), Person.erased_at.is_(None))
 
 
+def _name_keys():
+    """Lower-cased, trimmed first and last names, and "active" (not merged, not erased)."""
+    first = func.lower(func.trim(Person.first_name))
+    last = func.lower(func.trim(Person.last_name))
+    return first, last, and_(Person.merged_into_id.is_(None), Person.erased_at.is_(None))
+
+
 def suggest_duplicates(limit: int = MAX_GROUPS) -> list[DuplicateGroup]:
     """Groups of people who are likely one human. Names are grouped in SQL; e-mail variants are found by
     one pass over (id, email) pairs, since folding the local part is not portable SQL."""
-    first = func.lower(func.trim(Person.first_name))
-    last = func.lower(func.trim(Person.last_name))
-    active = and_(Person.merged_into_id.is_(None), Person.erased_at.is_(None))
     groups: list[tuple[str, list[int]]] = []
     seen: set[frozenset[int]] = set()
+    for reason, found in (
+        ("same_name_lea", _same_name_and_lea()),
+        ("email_variant", _email_variants()),
+        ("same_name", _same_name_other_email()),
+    ):
+        for ids in found:
+            key = frozenset(ids)
+            if len(key) > 1 and key not in seen:
+                seen.add(key)
+                groups.append((reason, sorted(key)))
+    groups = groups[:limit]
+    wanted = {pid for _r, ids in groups for pid in ids}
+    people = (
+        {
+            p.id: p
+            for p in db.session.scalars(select(Person).where(Person.id.in_(wanted)).options(joinedload(Person.lea)))
+        }
+        if wanted
+        else {}
+    )
+    return [DuplicateGroup(reason, [people[i] for i in ids]) for reason, ids in groups]
 
-    def add(reason: str, ids: list[int]) -> None:
-        key = frozenset(ids)
-        if len(key) > 1 and key not in seen:
-            seen.add(key)
-            groups.append((reason, sorted(key)))
 
+def _same_name_and_lea() -> list[list[int]]:
+    """Ids of active people sharing first name, last name and LEA, per such triple."""
+    first, last, active = _name_keys()
     same_lea = (
         select(first, last, Person.lea_id)
         .where(active, Person.lea_id.is_not(None))
@@ -94,18 +117,23 @@ def suggest_duplicates(limit: int = MAX_GROUPS) -> list[DuplicateGroup]:
     buckets: dict[tuple, list[int]] = {}
     for pid, f, la, lea_id in rows:
         buckets.setdefault((f, la, lea_id), []).append(pid)
-    for ids in buckets.values():
-        add("same_name_lea", ids)
+    return list(buckets.values())
 
+
+def _email_variants() -> list[list[int]]:
+    """Ids of active people whose addresses are one after canonical_email(), per such address."""
+    _first, _last, active = _name_keys()
     variants: dict[str, list[int]] = {}
     for pid, email in db.session.execute(select(Person.id, Person.email).where(active, Person.email.is_not(None))):
         canon = canonical_email(email)
         if canon:
             variants.setdefault(canon, []).append(pid)
-    for ids in variants.values():
-        if len(ids) > 1:
-            add("email_variant", ids)
+    return [ids for ids in variants.values() if len(ids) > 1]
 
+
+def _same_name_other_email() -> list[list[int]]:
+    """Ids of active people sharing first and last name under more than one address, per such name."""
+    first, last, active = _name_keys()
     same_name = (
         select(first, last).where(active).group_by(first, last).having(func.count(func.distinct(Person.email)) > 1)
     ).subquery()
@@ -115,23 +143,10 @@ def suggest_duplicates(limit: int = MAX_GROUPS) -> list[DuplicateGroup]:
         .where(active)
         .order_by(same_name.c[1], same_name.c[0], Person.id)
     ).all()
-    buckets = {}
+    buckets: dict[tuple, list[int]] = {}
     for pid, f, la in rows:
         buckets.setdefault((f, la), []).append(pid)
-    for ids in buckets.values():
-        add("same_name", ids)
-
-    groups = groups[:limit]
-    wanted = {pid for _r, ids in groups for pid in ids}
-    people = (
-        {
-            p.id: p
-            for p in db.session.scalars(select(Person).where(Person.id.in_(wanted)).options(joinedload(Person.lea)))
-        }
-        if wanted
-        else {}
-    )
-    return [DuplicateGroup(reason, [people[i] for i in ids]) for reason, ids in groups]
+    return list(buckets.values())
 
 
 # --- merge ---------------------------------------------------------------------------------------
@@ -205,48 +220,9 @@ def merge_people(survivor_id: int, merged_id: int, *, actor=None) -> MergePlan:
     _lock_person(survivor_id)
     plan = _plan_under_seat_locks(survivor_id, merged_id)
     survivor, merged = plan.survivor, plan.merged
-
-    # Registrations: combined pairs keep the better row; the dropped row's check-ins point at the kept one.
-    dropped = [(keep.opportunity, drop.status, drop.waitlist_position) for keep, drop in plan.registrations_combined]
-    for keep, drop in plan.registrations_combined:
-        db.session.execute(update(CheckIn).where(CheckIn.registration_id == drop.id).values(registration_id=keep.id))
-        db.session.delete(drop)
-    db.session.flush()
-    for keep, _drop in plan.registrations_combined:
-        keep.person_id = survivor.id
-    for reg in plan.registrations_moved:
-        reg.person_id = survivor.id
-    db.session.flush()
-    for opportunity, status, position in dropped:
-        if status == "waitlisted" and position is not None:
-            close_waitlist_gap(opportunity.id, after=position, by=1)
-        elif status == "confirmed":  # both were confirmed: one seat is free again
-            plan.promoted += fill_from_waitlist(opportunity)
-
-    # Check-ins: one per (session, person): the earliest stays.
-    for _keep, drop in plan.checkins_combined:
-        db.session.delete(drop)
-    db.session.flush()
-    for keep, _drop in plan.checkins_combined:
-        keep.person_id = survivor.id
-    for ci in plan.checkins_moved:
-        ci.person_id = survivor.id
-
-    # Other references: logins and support-activity contacts.
-    db.session.execute(update(User).where(User.person_id == merged.id).values(person_id=survivor.id))
-    already = select(support_activity_contacts.c.activity_id).where(
-        support_activity_contacts.c.person_id == survivor.id
-    )
-    db.session.execute(
-        insert(support_activity_contacts).from_select(
-            ["activity_id", "person_id"],
-            select(support_activity_contacts.c.activity_id, literal(survivor.id)).where(
-                support_activity_contacts.c.person_id == merged.id,
-                support_activity_contacts.c.activity_id.not_in(already),
-            ),
-        )
-    )
-    db.session.execute(delete(support_activity_contacts).where(support_activity_contacts.c.person_id == merged.id))
+    _merge_registrations(plan)
+    _merge_checkins(plan)
+    _move_other_references(merged.id, survivor.id)
 
     # Keep one level: whoever was merged into `merged` now points at the survivor.
     db.session.execute(update(Person).where(Person.merged_into_id == merged.id).values(merged_into_id=survivor.id))
@@ -270,6 +246,55 @@ def merge_people(survivor_id: int, merged_id: int, *, actor=None) -> MergePlan:
     return plan
 
 
+def _merge_registrations(plan: MergePlan) -> None:
+    """Combined pairs keep the better row; the dropped row's check-ins point at the kept one. The seats and
+    places the dropped rows held are given back (plan.promoted: who got a seat)."""
+    dropped = [(keep.opportunity, drop.status, drop.waitlist_position) for keep, drop in plan.registrations_combined]
+    for keep, drop in plan.registrations_combined:
+        db.session.execute(update(CheckIn).where(CheckIn.registration_id == drop.id).values(registration_id=keep.id))
+        db.session.delete(drop)
+    db.session.flush()
+    for keep, _drop in plan.registrations_combined:
+        keep.person_id = plan.survivor.id
+    for reg in plan.registrations_moved:
+        reg.person_id = plan.survivor.id
+    db.session.flush()
+    for opportunity, status, position in dropped:
+        if status == "waitlisted" and position is not None:
+            close_waitlist_gap(opportunity.id, after=position, by=1)
+        elif status == "confirmed":  # both were confirmed: one seat is free again
+            plan.promoted += fill_from_waitlist(opportunity)
+
+
+def _merge_checkins(plan: MergePlan) -> None:
+    """One check-in per (session, person): the earliest stays."""
+    for _keep, drop in plan.checkins_combined:
+        db.session.delete(drop)
+    db.session.flush()
+    for keep, _drop in plan.checkins_combined:
+        keep.person_id = plan.survivor.id
+    for ci in plan.checkins_moved:
+        ci.person_id = plan.survivor.id
+
+
+def _move_other_references(merged_id: int, survivor_id: int) -> None:
+    """Logins and support-activity contacts of the merged person move to the survivor."""
+    db.session.execute(update(User).where(User.person_id == merged_id).values(person_id=survivor_id))
+    already = select(support_activity_contacts.c.activity_id).where(
+        support_activity_contacts.c.person_id == survivor_id
+    )
+    db.session.execute(
+        insert(support_activity_contacts).from_select(
+            ["activity_id", "person_id"],
+            select(support_activity_contacts.c.activity_id, literal(survivor_id)).where(
+                support_activity_contacts.c.person_id == merged_id,
+                support_activity_contacts.c.activity_id.not_in(already),
+            ),
+        )
+    )
+    db.session.execute(delete(support_activity_contacts).where(support_activity_contacts.c.person_id == merged_id))
+
+
 def _plan_under_seat_locks(survivor_id: int, merged_id: int) -> MergePlan:
     """The plan, read after lock_row_for_update() on every opportunity where two registrations are combined
     (in id order), so no sign-up or cancel changes those seats between the plan and the merge. A collision
@@ -288,6 +313,3 @@ def _plan_under_seat_locks(survivor_id: int, merged_id: int) -> MergePlan:
 def _lock_person(person_id: int) -> None:
     """Serialize merges touching one survivor (people rows have no lock_version: lock via a no-op update)."""
     db.session.execute(update(Person).where(Person.id == person_id).values(updated_at=utcnow()))
-
-
-__all__ = ["canonical_email", "merge_people", "plan_merge", "suggest_duplicates"]

@@ -54,7 +54,7 @@ def person_list():
                 func.lower(Person.first_name + " " + Person.last_name).like(like),
             )
         )
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    total = db.session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
     people = db.session.scalars(
         stmt.order_by(Person.last_name, Person.first_name, Person.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
     ).all()
@@ -71,7 +71,7 @@ def person_page(person_id: int):
         flash(_("This person was merged; this is the person they were merged into."), "success")
         return redirect(url_for("people.person_page", person_id=person.merged_into_id))
     history = queries.person_history(person.id)
-    opportunities = {}
+    opportunities: dict[int, str] = {}
     for row in history.attendances:
         opportunities.setdefault(row.opportunity_id, row.opportunity)
     merged = db.session.scalars(select(Person).where(Person.merged_into_id == person.id).order_by(Person.id)).all()

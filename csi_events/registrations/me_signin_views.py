@@ -10,6 +10,7 @@ import time
 
 from flask import Response, redirect, render_template, session, url_for
 
+from ..auth.access import access_rule
 from ..auth.onetime import LINK_ID_KEY, consume_once_token, link_was_used
 from ..db import commit
 from ..extensions import db
@@ -17,7 +18,7 @@ from ..links import LinkInvalid, read_token
 from ..people.models import Person
 from .forms import ActionForm, ManageLinkForm
 from .public_views import render_registrations
-from .view_common import bp
+from .views import bp
 
 ME_SESSION_KEY = "me"
 ME_SESSION_SECONDS = 60 * 60
@@ -43,6 +44,7 @@ def _person(person_id) -> Person | None:
 
 
 @bp.route("/me/signin/<token>", methods=["GET", "POST"])
+@access_rule("signed-link")
 def me_signin(token: str):
     try:
         data = read_token("signin", token)
@@ -65,6 +67,7 @@ def me_signin(token: str):
 
 
 @bp.get("/me/list")
+@access_rule("public")  # shows a list only to the browser that used a sign-in link (session)
 def me_list():
     held = session.get(ME_SESSION_KEY)
     person = None
@@ -74,7 +77,3 @@ def me_list():
         session.pop(ME_SESSION_KEY, None)
         return redirect(url_for("registrations.manage_request"))
     return render_registrations(person)
-
-
-me_signin.access_rule = "signed-link"
-me_list.access_rule = "public"  # shows a list only to the browser that used a sign-in link (session)

@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 from ..opportunities.models import LearningOpportunity
 from ..people.models import Person
 
@@ -22,7 +22,7 @@ def new_ticket() -> str:
     return secrets.token_urlsafe(24)
 
 
-class Registration(db.Model):
+class Registration(Model):
     __tablename__ = "registrations"
     __table_args__ = (
         UniqueConstraint("opportunity_id", "person_id"),

@@ -3,7 +3,7 @@ address (found, following a merge, or created). Flush only; callers commit."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select, text
@@ -79,7 +79,7 @@ def get_or_create_person(data: RegistrationInput, lea: Lea | None, school: Schoo
         ).one_or_none()
         if person is not None:
             return person, True
-        return _known_person(email), False
+        return _existing_person(email), False
     person = db.session.scalar(select(Person).where(Person.email == email))
     if person is not None:
         return _survivor(person), False
@@ -89,7 +89,7 @@ def get_or_create_person(data: RegistrationInput, lea: Lea | None, school: Schoo
             db.session.add(person)
     except IntegrityError:
         # Another request created this e-mail a moment ago.
-        return _known_person(email), False
+        return _existing_person(email), False
     return person, True
 
 
@@ -123,10 +123,19 @@ def _known_person(email: str) -> Person | None:
     return _survivor(db.session.scalar(select(Person).where(Person.email == email)))
 
 
+def _existing_person(email: str) -> Person:
+    """The (surviving) person of an address known to be stored: the insert found it taken."""
+    return _survivor(db.session.scalars(select(Person).where(Person.email == email)).one())
+
+
+@overload
+def _survivor(person: Person) -> Person: ...
+@overload
+def _survivor(person: None) -> None: ...
 def _survivor(person: Person | None) -> Person | None:
     """The surviving record of a merged person (the person itself when not merged)."""
     if person is not None and person.merged_into_id is not None:
-        return db.session.get(Person, person.merged_into_id)
+        return db.session.get_one(Person, person.merged_into_id)  # a foreign key: the survivor exists
     return person
 
 

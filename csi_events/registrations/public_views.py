@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..auth.access import access_rule
 from ..db import commit, utcnow
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db, limiter
@@ -21,7 +22,7 @@ from .manage_links import request_manage_link
 from .models import Registration
 from .qr import qr_png, qr_svg, ticket_url
 from .queries import person_registrations
-from .view_common import (
+from .views import (
     FORM_BODY_LIMIT,
     apply_field_errors,
     bp,
@@ -50,6 +51,7 @@ def _opportunity_or_404(opportunity_id: int) -> LearningOpportunity:
 
 @bp.route("/opportunities/<int:opportunity_id>/register", methods=["GET", "POST"])
 @limiter.shared_limit(registration_limit, scope="registration", methods=["POST"])
+@access_rule("public")
 def register(opportunity_id: int):
     request.max_content_length = FORM_BODY_LIMIT
     opportunity = _opportunity_or_404(opportunity_id)
@@ -81,9 +83,6 @@ def register(opportunity_id: int):
     return render_template("registrations/register.html", opportunity=opportunity, form=form), status
 
 
-register.access_rule = "public"
-
-
 # --- ticket ----------------------------------------------------------------------------------------
 
 
@@ -102,6 +101,7 @@ def _registration_by_ticket(token: str) -> Registration:
 
 
 @bp.get("/t/<token>")
+@access_rule("ticket")
 def ticket(token: str):
     reg = _registration_by_ticket(token)
     url = ticket_url(reg.ticket)
@@ -110,12 +110,14 @@ def ticket(token: str):
 
 
 @bp.get("/t/<token>/qr.png")
+@access_rule("ticket")
 def ticket_qr(token: str):
     reg = _registration_by_ticket(token)
     return _private(Response(qr_png(ticket_url(reg.ticket)), mimetype="image/png"))
 
 
 @bp.get("/t/<token>.ics")
+@access_rule("ticket")
 def ticket_ics(token: str):
     reg = _registration_by_ticket(token)
     response = Response(opportunity_ics(reg.opportunity), mimetype="text/calendar")
@@ -124,6 +126,7 @@ def ticket_ics(token: str):
 
 
 @bp.route("/t/<token>/cancel", methods=["GET", "POST"])
+@access_rule("ticket")
 def ticket_cancel(token: str):
     reg = _registration_by_ticket(token)
     form = ActionForm()
@@ -137,15 +140,12 @@ def ticket_cancel(token: str):
     return _private(Response(page, status=200 if request.method == "GET" else 400))
 
 
-for _view in (ticket, ticket_qr, ticket_ics, ticket_cancel):
-    _view.access_rule = "ticket"
-
-
 # --- a person's own registrations ------------------------------------------------------------------
 
 
 @bp.route("/me", methods=["GET", "POST"])
 @limiter.limit(manage_link_limit, methods=["POST"])
+@access_rule("public")
 def manage_request():
     request.max_content_length = FORM_BODY_LIMIT
     form = ManageLinkForm()
@@ -158,10 +158,8 @@ def manage_request():
     return render_template("registrations/manage_request.html", form=form), status
 
 
-manage_request.access_rule = "public"
-
-
 @bp.get("/me/<token>")
+@access_rule("signed-link")
 def manage(token: str):
     try:
         data = read_token("manage", token)
@@ -182,13 +180,11 @@ def manage(token: str):
 def render_registrations(person: Person) -> Response:
     """A person's list of registrations, upcoming then past (from a manage link or a used sign-in link)."""
     now = utcnow()
-    upcoming, past = [], []
+    upcoming: list[Registration] = []
+    past: list[Registration] = []
     for reg in person_registrations(person):
         sessions = reg.opportunity.sessions
         (past if sessions and max(s.ends_at for s in sessions) <= now else upcoming).append(reg)
     upcoming.sort(key=lambda r: min((s.starts_at for s in r.opportunity.sessions), default=now))
     page = render_template("registrations/manage_list.html", person=person, upcoming=upcoming, past=past)
     return _private(Response(page))
-
-
-manage.access_rule = "signed-link"

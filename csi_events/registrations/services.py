@@ -3,9 +3,8 @@
 Every seat decision of an opportunity first takes lock_row_for_update() on the opportunity row, so
 concurrent sign-ups and cancels are serialized on PostgreSQL (row lock) and SQLite (write lock) alike.
 
-The other registration helpers live beside this module and are re-exported here for callers:
-people_lookup (directory resolution, finding or creating the person), manage_links (the signed link to a
-person's registrations) and queries (the roster and a person's registrations).
+Beside this module: people_lookup (directory resolution, finding or creating the person), manage_links (the
+signed link to a person's registrations) and queries (the roster and a person's registrations).
 """
 
 from __future__ import annotations
@@ -22,39 +21,8 @@ from ..db import lock_row_for_update, utcnow
 from ..errors import Conflict
 from ..extensions import db
 from ..opportunities.models import LearningOpportunity
-from .manage_links import manage_url, request_manage_link
 from .models import Registration
-from .people_lookup import (
-    find_or_create_person,
-    find_person_by_email,
-    get_or_create_person,
-    lookup_lea,
-    lookup_school,
-    resolve_directory,
-)
-from .queries import person_registrations, roster
-
-__all__ = [
-    "RegistrationInput",
-    "RegistrationOutcome",
-    "cancel",
-    "close_waitlist_gap",
-    "confirm_from_waitlist",
-    "confirmed_count",
-    "fill_from_waitlist",
-    "find_or_create_person",
-    "find_person_by_email",
-    "get_or_create_person",
-    "lookup_lea",
-    "lookup_school",
-    "manage_url",
-    "person_registrations",
-    "register",
-    "registration_closed_reason",
-    "request_manage_link",
-    "resolve_directory",
-    "roster",
-]
+from .people_lookup import get_or_create_person, resolve_directory
 
 
 @dataclass
@@ -89,11 +57,11 @@ def registration_closed_reason(opportunity: LearningOpportunity, now: datetime) 
 
 
 def confirmed_count(opportunity_id: int) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count())
         .select_from(Registration)
         .where(Registration.opportunity_id == opportunity_id, Registration.status == "confirmed")
-    )
+    ).scalar_one()
 
 
 def _seat_figures(opportunity_id: int) -> tuple[int, int]:

@@ -21,7 +21,7 @@ from . import services
 from .forms import ActionForm, RegistrationForm
 from .models import Registration
 from .queries import roster as roster_groups
-from .view_common import FORM_BODY_LIMIT, apply_field_errors, bp, input_from_form
+from .views import FORM_BODY_LIMIT, apply_field_errors, bp, input_from_form
 
 
 def _managed_opportunity(opportunity_id: int) -> LearningOpportunity:

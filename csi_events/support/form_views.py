@@ -15,7 +15,6 @@ from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..opportunities.models import PILLARS
 from ..people.models import Person
-from .blueprint import bp
 from .forms import SupportActivityForm
 from .models import SupportActivity
 from .page_options import all_leas, lea_contacts, lea_schools, person_label, staff_users
@@ -31,6 +30,7 @@ from .services import (
     update_activity,
     validate,
 )
+from .views import bp
 
 
 def _fill_choices(form: SupportActivityForm) -> None:

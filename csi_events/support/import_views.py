@@ -9,10 +9,10 @@ from flask_login import current_user
 from ..auth.access import staff_required
 from ..db import commit
 from ..extensions import db
-from .blueprint import bp
 from .forms import SupportImportForm
 from .importer import ImportRefused, import_csv
 from .models import SUPPORT_KINDS, SUPPORT_MODALITIES
+from .views import bp
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -17,6 +17,7 @@ import hashlib
 import io
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -194,15 +195,38 @@ def _row_input(row: dict[str, str]) -> tuple[SupportInput, dict[str, list[str]]]
 
 def read_rows(text: str) -> list[tuple[int, Resolved]]:
     """Parse and validate every row; -> [(line number, resolved row)] or ImportRefused listing every problem."""
-    problems: list[str] = []
     reader = csv.reader(io.StringIO(text, newline=""))
+    columns = _read_header(reader)
+    problems: list[str] = []
+    rows: list[tuple[int, Resolved]] = []
+    for start, values in _records(reader, problems):
+        if len(rows) + len(problems) >= MAX_ROWS:
+            problems.append(_("The file has more than %(n)d rows: split it.", n=MAX_ROWS))
+            break
+        resolved, row_problems = _read_row(start, values, columns)
+        problems.extend(row_problems)
+        if resolved is not None:
+            rows.append((start, resolved))
+        if len(problems) >= MAX_ERRORS:
+            problems.append(_("Stopped after %(n)d problems.", n=MAX_ERRORS))
+            break
+    if problems:
+        raise ImportRefused(problems)
+    if not rows:
+        raise ImportRefused([_("The file has no activity rows.")])
+    return rows
+
+
+def _read_header(reader) -> list[str]:
+    """The field of each column ("" for an unknown one); ImportRefused when a column is unknown, twice or missing."""
+    problems: list[str] = []
     try:
         header = next(reader)
     except StopIteration as err:
         raise ImportRefused([_("The file is empty.")]) from err
     except csv.Error as err:
         raise ImportRefused([_("line %(n)d: %(e)s", n=1, e=str(err))]) from err
-    columns = []
+    columns: list[str] = []
     for name in header:
         key = _key(name)
         if key not in COLUMNS:
@@ -217,49 +241,44 @@ def read_rows(text: str) -> list[tuple[int, Resolved]]:
         problems.append(_("line 1: add a column duration_minutes or hours."))
     if problems:
         raise ImportRefused(problems)
+    return columns
 
-    rows: list[tuple[int, Resolved]] = []
+
+def _records(reader, problems: list[str]) -> Iterator[tuple[int, list[str]]]:
+    """(first line number, cells) of every record that is not blank; a CSV error is a problem and ends the file."""
     line = reader.line_num
     while True:
         start = line + 1
         try:
             values = next(reader)
         except StopIteration:
-            break
+            return
         except csv.Error as err:
             problems.append(_("line %(n)d: %(e)s", n=start, e=str(err)))
-            break
+            return
         line = reader.line_num
-        if not any(v.strip() for v in values):
-            continue
-        if len(rows) + len(problems) >= MAX_ROWS:
-            problems.append(_("The file has more than %(n)d rows: split it.", n=MAX_ROWS))
-            break
-        if len(values) > len(columns):
-            problems.append(_("line %(n)d: more cells than columns.", n=start))
-            continue
-        row = {col: value for col, value in zip(columns, values, strict=False) if col}
-        data, errors = _row_input(row)
-        try:
-            resolved = validate(data)
-        except ValidationFailed as err:
-            for name, messages in err.fields.items():
-                if name not in errors:
-                    errors[name] = messages
-        else:
-            if not errors:
-                rows.append((start, resolved))
-        for name, messages in errors.items():
-            for message in messages:
-                problems.append(_("line %(n)d: %(f)s: %(m)s", n=start, f=FIELD_NAMES.get(name, name), m=message))
-        if len(problems) >= MAX_ERRORS:
-            problems.append(_("Stopped after %(n)d problems.", n=MAX_ERRORS))
-            break
-    if problems:
-        raise ImportRefused(problems)
-    if not rows:
-        raise ImportRefused([_("The file has no activity rows.")])
-    return rows
+        if any(v.strip() for v in values):
+            yield start, values
+
+
+def _read_row(start: int, values: list[str], columns: list[str]) -> tuple[Resolved | None, list[str]]:
+    """One record: (the resolved row, or None when it has a problem; its problems, each naming the line)."""
+    if len(values) > len(columns):
+        return None, [_("line %(n)d: more cells than columns.", n=start)]
+    row = {col: value for col, value in zip(columns, values, strict=False) if col}
+    data, errors = _row_input(row)
+    resolved = None
+    try:
+        resolved = validate(data)
+    except ValidationFailed as err:
+        for name, messages in err.fields.items():
+            errors.setdefault(name, messages)
+    problems = [
+        _("line %(n)d: %(f)s: %(m)s", n=start, f=FIELD_NAMES.get(name, name), m=message)
+        for name, messages in errors.items()
+        for message in messages
+    ]
+    return (None if errors else resolved), problems
 
 
 def import_csv(raw: bytes, by=None, *, filename: str = "") -> ImportResult:

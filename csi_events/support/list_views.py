@@ -15,12 +15,12 @@ from ..exports import csv_response, xlsx_response
 from ..extensions import db
 from ..labels import choices
 from ..paging import page_number
-from .blueprint import bp
 from .forms import SupportFilterForm
 from .models import SUPPORT_KINDS, SUPPORT_MODALITIES, SupportActivity
 from .page_options import all_leas, staff_users
 from .queries import SupportFilters, activities_stmt, activity_ids, figures_for, list_args
 from .services import can_edit, hours_of, local_today
+from .views import bp
 
 PER_PAGE = 50
 EXPORT_HEADER = (

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..auth.models import User
 from ..db import UTCDateTime, utcnow
 from ..directory.models import Lea, School
-from ..extensions import db
+from ..extensions import Model
 from ..people.models import Person
 
 SUPPORT_KINDS = ("consultation_visit", "coaching", "planning_meeting", "document_review", "other")
@@ -18,25 +18,25 @@ SUPPORT_MODALITIES = ("on_site", "virtual", "phone")
 
 support_activity_schools = Table(
     "support_activity_schools",
-    db.Model.metadata,
+    Model.metadata,
     Column("activity_id", ForeignKey("support_activities.id", ondelete="CASCADE"), primary_key=True),
     Column("school_id", ForeignKey("schools.id"), primary_key=True),
 )
 support_activity_staff = Table(
     "support_activity_staff",
-    db.Model.metadata,
+    Model.metadata,
     Column("activity_id", ForeignKey("support_activities.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", ForeignKey("users.id"), primary_key=True),
 )
 support_activity_contacts = Table(
     "support_activity_contacts",
-    db.Model.metadata,
+    Model.metadata,
     Column("activity_id", ForeignKey("support_activities.id", ondelete="CASCADE"), primary_key=True),
     Column("person_id", ForeignKey("people.id"), primary_key=True),
 )
 
 
-class SupportActivity(db.Model):
+class SupportActivity(Model):
     __tablename__ = "support_activities"
     __table_args__ = (CheckConstraint("duration_minutes > 0", name="duration_positive"),)
 

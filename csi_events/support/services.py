@@ -13,6 +13,7 @@ stored when it raises.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -46,9 +47,9 @@ class SupportInput:
     kind: str | None
     modality: str | None
     duration_minutes: int | None
-    schools: list[Ref] = field(default_factory=list)
-    staff: list[Ref] = field(default_factory=list)
-    contacts: list[Ref] = field(default_factory=list)
+    schools: Sequence[Ref] = field(default_factory=list)
+    staff: Sequence[Ref] = field(default_factory=list)
+    contacts: Sequence[Ref] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     notes: str = ""
 
@@ -220,84 +221,87 @@ def validate(data: SupportInput, today: date | None = None) -> Resolved:
     """Every rule at once; -> the rows to store, or ValidationFailed with a message per field."""
     errors: dict[str, list[str]] = {}
 
-    def fail(name: str, message: str) -> None:
-        errors.setdefault(name, []).append(message)
+    def fail(name: str, *messages: str | None) -> None:
+        for message in messages:
+            if message:
+                errors.setdefault(name, []).append(message)
 
-    today = today or local_today()
-    if data.occurred_on is None:
-        fail("occurred_on", _("Enter the date of the activity."))
-    elif data.occurred_on > latest_allowed_date(today):
-        fail(
-            "occurred_on",
-            _("The date %(d)s is more than a year from today: check the year.", d=data.occurred_on.isoformat()),
-        )
-    elif data.occurred_on < EARLIEST_DATE:
-        fail("occurred_on", _("The date %(d)s is too far in the past: check the year.", d=data.occurred_on.isoformat()))
-
-    lea = None
-    if data.lea is None or (isinstance(data.lea, str) and not data.lea.strip()):
-        fail("lea", _("Choose the LEA: it is required."))
-    else:
-        lea, why = find_lea(data.lea)
-        if why:
-            fail("lea", why)
-
+    fail("occurred_on", _date_problem(data.occurred_on, today or local_today()))
+    lea, why = _required_lea(data.lea)
+    fail("lea", why)
     schools, missing = _find_many(School, list(data.schools), School.cds_code)
-    if missing:
-        fail("schools", _("Unknown school(s): %(s)s.", s=_missing_text(missing)))
-    if lea is not None:
-        for school in schools:
-            if school.lea_id != lea.id:
-                fail(
-                    "schools",
-                    _("%(s)s (%(c)s) is not a school of %(l)s.", s=school.name, c=school.cds_code, l=lea.name),
-                )
-
-    if data.kind not in SUPPORT_KINDS:
-        fail("kind", _("Choose one of the listed kinds."))
-    if data.modality not in SUPPORT_MODALITIES:
-        fail("modality", _("Choose on-site, virtual or phone."))
-
-    minutes = data.duration_minutes
-    if minutes is None:
-        fail("duration", _("Enter a duration."))
-    elif not _is_id(minutes):
-        fail("duration", _("Enter the duration as whole minutes."))
-    elif minutes <= 0:
-        fail("duration", _("The duration must be more than zero."))
-    elif minutes > MAX_MINUTES:
-        fail("duration", _("The duration must be at most 24 hours; log longer work as several activities."))
-
+    fail("schools", _missing_problem(_("Unknown school(s): %(s)s."), missing), *_schools_outside(schools, lea))
+    fail("kind", None if data.kind in SUPPORT_KINDS else _("Choose one of the listed kinds."))
+    fail("modality", None if data.modality in SUPPORT_MODALITIES else _("Choose on-site, virtual or phone."))
+    fail("duration", _duration_problem(data.duration_minutes))
     staff, missing = _find_many(User, list(data.staff), User.email, normalize=normalize_email)
-    if missing:
-        fail("staff", _("No account for: %(s)s.", s=_missing_text(missing)))
-
+    fail("staff", _missing_problem(_("No account for: %(s)s."), missing))
     contacts, missing = _resolve_contacts(list(data.contacts))
-    if missing:
-        fail("contacts", _("Not in the directory of people: %(s)s.", s=_missing_text(missing)))
-
+    fail("contacts", _missing_problem(_("Not in the directory of people: %(s)s."), missing))
     topics, topic_errors = normalize_topics(list(data.topics))
-    for message in topic_errors:
-        fail("topics", message)
-
+    fail("topics", *topic_errors)
     notes = (data.notes or "").strip()
-    if len(notes) > MAX_NOTES:
-        fail("notes", _("Notes are limited to %(n)d characters.", n=MAX_NOTES))
-
+    fail("notes", _("Notes are limited to %(n)d characters.", n=MAX_NOTES) if len(notes) > MAX_NOTES else None)
     if errors:
         raise ValidationFailed(_("Some fields need attention."), fields=errors)
+    assert data.occurred_on is not None and lea is not None and data.kind is not None  # checked above
+    assert data.modality is not None and data.duration_minutes is not None
     return Resolved(
         occurred_on=data.occurred_on,
         lea=lea,
         schools=schools,
         kind=data.kind,
         modality=data.modality,
-        duration_minutes=minutes,
+        duration_minutes=data.duration_minutes,
         staff=staff,
         contacts=contacts,
         topics=topics,
         notes=notes,
     )
+
+
+def _date_problem(occurred_on: date | None, today: date) -> str | None:
+    if occurred_on is None:
+        return _("Enter the date of the activity.")
+    if occurred_on > latest_allowed_date(today):
+        return _("The date %(d)s is more than a year from today: check the year.", d=occurred_on.isoformat())
+    if occurred_on < EARLIEST_DATE:
+        return _("The date %(d)s is too far in the past: check the year.", d=occurred_on.isoformat())
+    return None
+
+
+def _required_lea(ref: Ref | None) -> tuple[Lea | None, str | None]:
+    if ref is None or (isinstance(ref, str) and not ref.strip()):
+        return None, _("Choose the LEA: it is required.")
+    return find_lea(ref)
+
+
+def _schools_outside(schools: list[School], lea: Lea | None) -> list[str]:
+    """A message for each school that is not one of the LEA's (none when the LEA is unknown)."""
+    if lea is None:
+        return []
+    return [
+        _("%(s)s (%(c)s) is not a school of %(l)s.", s=school.name, c=school.cds_code, l=lea.name)
+        for school in schools
+        if school.lea_id != lea.id
+    ]
+
+
+def _duration_problem(minutes: int | None) -> str | None:
+    if minutes is None:
+        return _("Enter a duration.")
+    if not _is_id(minutes):
+        return _("Enter the duration as whole minutes.")
+    if minutes <= 0:
+        return _("The duration must be more than zero.")
+    if minutes > MAX_MINUTES:
+        return _("The duration must be at most 24 hours; log longer work as several activities.")
+    return None
+
+
+def _missing_problem(message: str, missing: list[Ref]) -> str | None:
+    """`message` with the first of the references not found (as %(s)s), or None when all were found."""
+    return message % {"s": _missing_text(missing)} if missing else None
 
 
 # --- permissions ------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from csi_events.registrations.qr import qr_png
 from tests.browser.conftest import sign_in
 from tests.factories import DEFAULT_PASSWORD, make_lea, make_opportunity, make_person, make_registration, make_user
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TIMEOUT = 15000
 
 

@@ -9,8 +9,6 @@ from alembic import op
 import sqlalchemy as sa
 import secrets
 
-import csi_events.db
-
 
 # revision identifiers, used by Alembic.
 revision = '1d0ddb6e06cc'
