@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from ..auth.access import can_manage_opportunity, signed_in_required
+from ..auth.access import signed_in_required
 from ..db import commit, utcnow
 from ..errors import Forbidden, NotFound
 from ..extensions import db, limiter
@@ -41,7 +41,7 @@ def _session_for_current_user(session_id: int) -> Session:
     session = db.session.get(Session, session_id)
     if session is None:
         raise NotFound(_("This session does not exist."))
-    if not can_manage_opportunity(current_user, session.opportunity):
+    if not services.may_check_in(current_user, session):
         raise Forbidden(_("Only staff and the facilitators of this learning opportunity may check people in."))
     return session
 
@@ -126,17 +126,7 @@ service_worker.access_rule = "public"
 def _client_messages() -> dict:
     """Words the page's script shows (translated here: the script holds no English)."""
     return {
-        "status": {
-            "ok": _("Checked in"),
-            "already_checked_in": _("Already checked in"),
-            "invalid": _("Unknown ticket"),
-            "canceled": _("Registration cancelled"),
-            "wrong_session": _("Ticket for another learning opportunity"),
-            "waitlisted": _("On the waitlist"),
-            "not_open": _("Check-in is not open now"),
-            "undone": _("Check-in undone"),
-            "error": _("Could not check in"),
-        },
+        **services.page_words(),  # "status": the words of each answer, "tone": how each one looks and sounds
         "first_time": _("First checked in at %(time)s by %(who)s"),
         "self": _("the attendee"),
         "needs": _("Needs"),

@@ -78,7 +78,7 @@ def get_or_create_person(data: RegistrationInput, lea: Lea | None, school: Schoo
         return _known_person(email), False
     person = db.session.scalar(select(Person).where(Person.email == email))
     if person is not None:
-        return _survivor(person), False
+        return survivor(person), False
     person = Person(**values)
     try:
         with db.session.begin_nested():
@@ -116,11 +116,12 @@ _INSERT_NEW_PERSON = (
 
 
 def _known_person(email: str) -> Person | None:
-    return _survivor(db.session.scalar(select(Person).where(Person.email == email)))
+    return survivor(db.session.scalar(select(Person).where(Person.email == email)))
 
 
-def _survivor(person: Person | None) -> Person | None:
-    """The surviving record of a merged person (the person itself when not merged)."""
+def survivor(person: Person | None) -> Person | None:
+    """The surviving record of a merged person (the person itself when not merged). A merge points every record
+    merged earlier into the same survivor (people/services.py), so one step is always enough."""
     if person is not None and person.merged_into_id is not None:
         return db.session.get(Person, person.merged_into_id)
     return person
