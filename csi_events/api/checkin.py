@@ -1,4 +1,4 @@
-"""API routes for check-in (API.md "Check-in"): roster, check-ins with nonces, undo, walk-ins."""
+"""API routes for check-in: roster, check-ins with nonces, undo, walk-ins."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 A scan, in one transaction (services flush; the caller commits):
   1. with a nonce, claim it (nonces.py): a nonce already used gives its first answer back, and nothing else happens;
   2. read the ticket: its registration, person, and this person's check-in for the session (one statement);
-  3. decide by the rules, in order (decide(), docs/architecture.md "Check-in rules");
+  3. decide by the rules, in order (decide());
   4. when admitted, insert the check-in (or revive an undone one). The unique index on (session, person) settles
      two devices scanning one person at once: the second finds the first one's check-in (already checked in);
   5. count the session's check-ins, and keep the answer under the nonce.

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 
 class ScanStatus(StrEnum):
-    """What a scan answered, in the order the rules are checked (docs/architecture.md, "Check-in rules")."""
+    """What a scan answered, in the order the rules are checked (scan.decide)."""
 
     INVALID = "invalid"
     CANCELED = "canceled"
