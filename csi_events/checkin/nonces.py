@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, bindparam, select, text, update
+from sqlalchemy import Integer, bindparam, select, text
 
 from ..db import UTCDateTime
 from ..errors import Conflict
@@ -18,6 +18,7 @@ from ..extensions import db
 from .answers import Answer
 from .models import ScanAnswer
 
+_ANSWERS = ScanAnswer.__table__
 _PENDING = {"status": "pending"}  # stored while the scan runs, replaced by its answer in the same transaction
 
 _CLAIM = (
@@ -36,20 +37,19 @@ def claim(nonce: str, session_id: int, now: datetime) -> bool:
     return db.session.execute(_CLAIM, params).first() is not None
 
 
+_KEEP = _ANSWERS.update().where(_ANSWERS.c.nonce == bindparam("key")).values(answer=bindparam("answer"))
+_FIRST_ANSWER = select(_ANSWERS.c.session_id, _ANSWERS.c.answer).where(_ANSWERS.c.nonce == bindparam("nonce"))
+
+
 def keep(nonce: str, answer: Answer) -> None:
     """Store the answer of the scan that claimed the nonce."""
-    db.session.execute(
-        update(ScanAnswer).where(ScanAnswer.nonce == nonce).values(answer=answer.to_json()),
-        execution_options={"synchronize_session": False},
-    )
+    db.session.execute(_KEEP, {"key": nonce, "answer": answer.to_json()})
 
 
 def first_answer(nonce: str, session_id: int) -> Answer:
     """The answer kept for a nonce already used. Only for the session it was used on: anything else is a Conflict
     (409) that tells nothing about that first scan."""
-    stored = db.session.execute(
-        select(ScanAnswer.session_id, ScanAnswer.answer).where(ScanAnswer.nonce == nonce)
-    ).first()
+    stored = db.session.execute(_FIRST_ANSWER, {"nonce": nonce}).first()
     if stored is None or stored.session_id != session_id or stored.answer.get("status") == _PENDING["status"]:
         raise Conflict(_("This scan's nonce was already used for another scan: send a new one."), code="nonce_reused")
     return Answer.from_json(stored.answer)

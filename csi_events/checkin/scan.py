@@ -17,10 +17,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import Boolean, Integer, and_, bindparam, func, select, text
-from sqlalchemy.orm import joinedload
 
 from ..audit.services import record
-from ..auth.access import can_manage_opportunity
+from ..auth.access import can_manage_opportunity_id
 from ..auth.models import User
 from ..db import UTCDateTime, utcnow
 from ..directory.models import Lea, School
@@ -77,7 +76,7 @@ def checkin_window_open(session: Session, moment: datetime) -> bool:
 
 def may_check_in(user: Any, session: Session) -> bool:
     """Who may check people in for a session: whoever manages its opportunity (auth/access.py)."""
-    return can_manage_opportunity(user, session.opportunity)
+    return can_manage_opportunity_id(user, session.opportunity_id)
 
 
 def scan(
@@ -90,9 +89,7 @@ def scan(
     scanned_at: datetime | None = None,
 ) -> ScanOutcome:
     """The API's scan: the session, the caller's right to check in for it, then check_in(). Flush only."""
-    session = db.session.get(
-        Session, session_id, options=[joinedload(Session.opportunity).joinedload(LearningOpportunity.facilitators)]
-    )
+    session = db.session.get(Session, session_id)
     if session is None:
         return ScanOutcome(None, False, None)
     if not may_check_in(user, session):
@@ -256,13 +253,14 @@ def _add_checkin(
     return CheckInShown(id=added.id, checked_in_at=checked_in_at, by=label, method=method, override=override)
 
 
+_READ_CHECKIN = select(CheckIn.id, CheckIn.checked_in_at, CheckIn.by_user_id, CheckIn.method, CheckIn.override).where(
+    CheckIn.session_id == bindparam("session_id"), CheckIn.person_id == bindparam("person_id")
+)
+
+
 def _checkin_shown(session: Session, person_id: int) -> CheckInShown:
     """This person's check-in for the session: when it was made, and by whom."""
-    checkin = db.session.scalars(
-        select(CheckIn)
-        .where(CheckIn.session_id == session.id, CheckIn.person_id == person_id)
-        .execution_options(populate_existing=True)
-    ).one()
+    checkin = db.session.execute(_READ_CHECKIN, {"session_id": session.id, "person_id": person_id}).one()
     by = db.session.get(User, checkin.by_user_id) if checkin.by_user_id is not None else None
     return CheckInShown(
         id=checkin.id,
@@ -273,18 +271,22 @@ def _checkin_shown(session: Session, person_id: int) -> CheckInShown:
     )
 
 
+_ACTIVE = and_(CheckIn.session_id == bindparam("session_id"), CheckIn.undone_at.is_(None))
+_COUNTS = select(
+    select(func.count()).where(_ACTIVE).scalar_subquery().label("checked_in"),
+    select(func.count())
+    .where(Registration.opportunity_id == bindparam("opportunity_id"), Registration.status == "confirmed")
+    .scalar_subquery()
+    .label("confirmed"),
+    select(func.count()).where(_ACTIVE, CheckIn.method == "walk_in").scalar_subquery().label("walk_ins"),
+)
+
+
 def session_counts(session: Session) -> Counts:
     """The session's check-ins (walk-ins among them) and its opportunity's confirmed registrations, in one read."""
-    active = and_(CheckIn.session_id == session.id, CheckIn.undone_at.is_(None))
-    checked_in = select(func.count()).where(active).scalar_subquery()
-    walk_ins = select(func.count()).where(active, CheckIn.method == "walk_in").scalar_subquery()
-    confirmed = (
-        select(func.count())
-        .where(Registration.opportunity_id == session.opportunity_id, Registration.status == "confirmed")
-        .scalar_subquery()
-    )
-    row = db.session.execute(select(checked_in, confirmed, walk_ins)).one()
-    return Counts(checked_in=row[0], confirmed=row[1], walk_ins=row[2])
+    params = {"session_id": session.id, "opportunity_id": session.opportunity_id}
+    row = db.session.execute(_COUNTS, params).one()
+    return Counts(checked_in=row.checked_in, confirmed=row.confirmed, walk_ins=row.walk_ins)
 
 
 def _record_override(by: Scanner | None, session: Session, found: Any, checkin_id: int, moment: datetime) -> None:
