@@ -30,6 +30,11 @@ class Counts:
     confirmed: int
     walk_ins: int
 
+    def with_one_more(self, method: str) -> Counts:
+        """The counts once a check-in made by `method` is added."""
+        walk_ins = self.walk_ins + (1 if method == "walk_in" else 0)
+        return Counts(checked_in=self.checked_in + 1, confirmed=self.confirmed, walk_ins=walk_ins)
+
 
 @dataclass(frozen=True)
 class CheckInShown:

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from sqlalchemy import Boolean, Integer, and_, bindparam, func, select, text
 
 from ..audit.services import record
-from ..auth.access import can_manage_opportunity_id
+from ..auth.access import can_manage_opportunity_id, facilitates, may_manage
 from ..auth.models import User
 from ..db import UTCDateTime, utcnow
 from ..directory.models import Lea, School
@@ -79,6 +79,12 @@ def may_check_in(user: Any, session: Session) -> bool:
     return can_manage_opportunity_id(user, session.opportunity_id)
 
 
+# The session, and whether the user facilitates its opportunity (the right to check in, auth/access.py).
+_READ_SESSION = select(Session, facilitates(bindparam("user_id"), Session.opportunity_id).label("facilitates")).where(
+    Session.id == bindparam("session_id")
+)
+
+
 def scan(
     session_id: int,
     user: Any,
@@ -89,10 +95,11 @@ def scan(
     scanned_at: datetime | None = None,
 ) -> ScanOutcome:
     """The API's scan: the session, the caller's right to check in for it, then check_in(). Flush only."""
-    session = db.session.get(Session, session_id)
-    if session is None:
+    found = db.session.execute(_READ_SESSION, {"session_id": session_id, "user_id": getattr(user, "id", None)}).first()
+    if found is None:
         return ScanOutcome(None, False, None)
-    if not may_check_in(user, session):
+    session = found.Session
+    if not may_manage(user, found.facilitates):
         return ScanOutcome(session, False, None)
     return ScanOutcome(session, True, check_in(session, ticket, nonce, user, method, override, scanned_at))
 
@@ -121,18 +128,21 @@ def check_in(
         return CheckInResult(nonces.first_answer(nonce, session.id), replayed=True)
 
     found = _read_ticket(session, parse_ticket(ticket))
+    counts = _counts(found) if found is not None else session_counts(session)
     status = decide(session, found, override, scanned_at or now)
     checkin = None
     if status is ScanStatus.OK:
         checkin = _add_checkin(session, found, by, method, override, scanned_at, now)
         if checkin is None:  # another device checked this person in a moment ago
             status, checkin = ScanStatus.ALREADY_CHECKED_IN, _checkin_shown(session, found.person_id)
-        elif override:
-            _record_override(by, session, found, checkin.id, scanned_at or now)
+        else:
+            counts = counts.with_one_more(method)
+            if override:
+                _record_override(by, session, found, checkin.id, scanned_at or now)
     elif status is ScanStatus.ALREADY_CHECKED_IN:
         checkin = _checkin_shown(session, found.person_id)
 
-    answer = Answer(status, checkin, _person_shown(session, found), session_counts(session), _message(status, found))
+    answer = Answer(status, checkin, _person_shown(session, found), counts, _message(status, found))
     if nonce:
         nonces.keep(nonce, answer)
     return CheckInResult(answer)
@@ -155,6 +165,18 @@ def decide(session: Session, found: Any, override: bool, moment: datetime) -> Sc
     return ScanStatus.OK
 
 
+# The session's counts (parameters :session_id, :opportunity_id): read alone, or along with a ticket.
+_ACTIVE = (CheckIn.session_id == bindparam("session_id"), CheckIn.undone_at.is_(None))
+_COUNT_COLUMNS = (
+    select(func.count()).where(*_ACTIVE).scalar_subquery().label("checked_in"),
+    select(func.count())
+    .where(Registration.opportunity_id == bindparam("opportunity_id"), Registration.status == "confirmed")
+    .scalar_subquery()
+    .label("confirmed"),
+    select(func.count()).where(*_ACTIVE, CheckIn.method == "walk_in").scalar_subquery().label("walk_ins"),
+)
+_COUNTS = select(*_COUNT_COLUMNS)
+
 _READ_TICKET = (
     select(
         Registration.id.label("registration_id"),
@@ -169,6 +191,7 @@ _READ_TICKET = (
         School.name.label("school"),
         CheckIn.id.label("checkin_id"),
         CheckIn.undone_at,
+        *_COUNT_COLUMNS,
     )
     .join(Person, Person.id == Registration.person_id)
     .outerjoin(Lea, Lea.id == Person.lea_id)
@@ -181,10 +204,16 @@ _READ_TICKET = (
 
 
 def _read_ticket(session: Session, token: str | None) -> Any:
-    """The ticket's registration, its person (with LEA and school) and their check-in for this session, or None."""
+    """The ticket's registration, its person (with LEA and school), their check-in for this session and the
+    session's counts before this scan; None for an unknown ticket."""
     if token is None:
         return None
-    return db.session.execute(_READ_TICKET, {"ticket": token, "session_id": session.id}).first()
+    params = {"ticket": token, "session_id": session.id, "opportunity_id": session.opportunity_id}
+    return db.session.execute(_READ_TICKET, params).first()
+
+
+def _counts(found: Any) -> Counts:
+    return Counts(checked_in=found.checked_in, confirmed=found.confirmed, walk_ins=found.walk_ins)
 
 
 def _person_shown(session: Session, found: Any) -> PersonShown | None:
@@ -271,22 +300,10 @@ def _checkin_shown(session: Session, person_id: int) -> CheckInShown:
     )
 
 
-_ACTIVE = and_(CheckIn.session_id == bindparam("session_id"), CheckIn.undone_at.is_(None))
-_COUNTS = select(
-    select(func.count()).where(_ACTIVE).scalar_subquery().label("checked_in"),
-    select(func.count())
-    .where(Registration.opportunity_id == bindparam("opportunity_id"), Registration.status == "confirmed")
-    .scalar_subquery()
-    .label("confirmed"),
-    select(func.count()).where(_ACTIVE, CheckIn.method == "walk_in").scalar_subquery().label("walk_ins"),
-)
-
-
 def session_counts(session: Session) -> Counts:
     """The session's check-ins (walk-ins among them) and its opportunity's confirmed registrations, in one read."""
     params = {"session_id": session.id, "opportunity_id": session.opportunity_id}
-    row = db.session.execute(_COUNTS, params).one()
-    return Counts(checked_in=row.checked_in, confirmed=row.confirmed, walk_ins=row.walk_ins)
+    return _counts(db.session.execute(_COUNTS, params).one())
 
 
 def _record_override(by: Scanner | None, session: Session, found: Any, checkin_id: int, moment: datetime) -> None:
