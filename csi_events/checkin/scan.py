@@ -1,8 +1,9 @@
 """Check-in rules: one service decides every check-in (scanner, search, walk-ins, API, offline sync, imports).
 
 A scan, in one transaction (services flush; the caller commits):
-  1. with a nonce, claim it (nonces.py): a nonce already used gives its first answer back, and nothing else happens;
-  2. read the ticket: its registration, person, and this person's check-in for the session (one statement);
+  1. read the ticket: its registration, person, this person's check-in for the session, the counts (one statement);
+  2. with a nonce, claim it (nonces.py): a nonce already used gives its first answer back, and nothing else happens
+     (claimed after the read, so that SQLite's write lock, taken by the claim, is held for the writes only);
   3. decide by the rules, in order (decide());
   4. when admitted, insert the check-in (or revive an undone one). The unique index on (session, person) settles
      two devices scanning one person at once: the second finds the first one's check-in (already checked in);
@@ -124,11 +125,11 @@ def check_in(
     if scanned_at is not None:
         scanned_at = min(max(scanned_at, now - MAX_OFFLINE_AGE), now).astimezone(UTC)
     db.session.flush()  # pending ORM changes first: the statements below read and write the same rows
+    found = _read_ticket(session, parse_ticket(ticket))
+    counts = _counts(found) if found is not None else session_counts(session)
     if nonce and not nonces.claim(nonce, session.id, now):
         return CheckInResult(nonces.first_answer(nonce, session.id), replayed=True)
 
-    found = _read_ticket(session, parse_ticket(ticket))
-    counts = _counts(found) if found is not None else session_counts(session)
     status = decide(session, found, override, scanned_at or now)
     checkin = None
     if status is ScanStatus.OK:
