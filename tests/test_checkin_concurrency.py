@@ -1,11 +1,17 @@
-"""Two (or more) devices scanning the same ticket at the same moment: one check-in, the rest already_checked_in.
-Each thread has its own connection and transaction, as gunicorn workers would."""
+"""Two (or more) devices scanning the same ticket at the same moment: one check-in, the rest already_checked_in;
+one nonce sent by several requests at once: one answer, stored once. Each thread has its own connection and
+transaction, as gunicorn workers would; the races are settled by the unique indexes (checkins (session, person),
+scan_answers (nonce)), on PostgreSQL and SQLite alike."""
 
 from __future__ import annotations
 
+import json
+import threading
+import time
 from datetime import timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import create_engine, func, select, text
 
 from csi_events.checkin import services
 from csi_events.checkin.models import CheckIn, ScanAnswer
@@ -27,7 +33,7 @@ def _fixture(db):
 def _scan(session_id, ticket, nonce, user_id):
     session = _db.session.get(Session, session_id)
     result = services.check_in(session, ticket, nonce, _db.session.get(User, user_id), "qr")
-    answer = result.answer
+    answer = result.answer.to_json()
     commit(_db.session)
     return answer
 
@@ -74,3 +80,94 @@ def test_same_nonce_different_tickets_at_once_stores_only_the_first(app, db):
     assert answers[0]["status"] == "ok"
     assert _count(db, CheckIn) == 1
     assert _count(db, ScanAnswer) == 1
+
+
+def _api_scan(session_id, ticket, nonce, user_id):
+    outcome = services.scan(session_id, _db.session.get(User, user_id), ticket, nonce)
+    assert outcome.allowed
+    answer = outcome.result.answer.to_json()
+    commit(_db.session)
+    return answer
+
+
+def test_same_ticket_at_once_through_the_api_scan(app, db):
+    user_id, session_id, tickets = _fixture(db)
+    answers, errors = run_concurrently(app, 8, lambda i: _api_scan(session_id, tickets[0], f"d-{i}", user_id))
+    assert errors == []
+    assert sorted(a["status"] for a in answers) == ["already_checked_in"] * 7 + ["ok"]
+    assert len({a["checkin"]["id"] for a in answers}) == 1
+    assert _count(db, CheckIn) == 1
+    db.session.rollback()
+    stored = dict(db.session.execute(select(ScanAnswer.nonce, ScanAnswer.answer)).all())
+    assert [stored[f"d-{i}"] for i in range(8)] == answers  # each device gets, and keeps, its own answer
+
+
+@pytest.mark.parametrize("same_ticket", [True, False])
+def test_same_nonce_at_once_through_the_api_scan(app, db, same_ticket):
+    user_id, session_id, tickets = _fixture(db)
+
+    def work(i):
+        return _api_scan(session_id, tickets[0 if same_ticket else i % 3], "one-nonce", user_id)
+
+    answers, errors = run_concurrently(app, 6, work)
+    assert errors == []
+    assert all(a == answers[0] for a in answers) and answers[0]["status"] == "ok"
+    assert _count(db, CheckIn) == 1
+    assert _count(db, ScanAnswer) == 1
+
+
+def test_a_nonce_held_by_an_open_transaction_waits_for_it_then_gives_its_answer(app, db):
+    """Another request holds the nonce (its transaction not yet committed): the scan waits on the nonce's unique
+    index, then answers with that request's answer, and writes no check-in of its own."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("waits observed through pg_stat_activity: PostgreSQL")
+    user_id, session_id, tickets = _fixture(db)
+    other = create_engine(db.engine.url)
+    holder = other.connect()
+    holder.execute(
+        text("INSERT INTO scan_answers (nonce, session_id, answer, created_at) VALUES ('held', :s, :a, now())"),
+        {"s": session_id, "a": json.dumps(HELD_ANSWER)},
+    )
+    answers = []
+
+    def scan():
+        with app.app_context():
+            try:
+                answers.append(_api_scan(session_id, tickets[2], "held", user_id))
+            finally:
+                _db.session.remove()
+
+    thread = threading.Thread(target=scan)
+    try:
+        thread.start()
+        assert _waits_on_a_lock(other), "the scan never waited on the held nonce"
+        holder.commit()
+        thread.join(timeout=30)
+    finally:
+        holder.close()
+        other.dispose()
+    assert answers == [HELD_ANSWER]
+    assert _count(db, CheckIn) == 0
+
+
+HELD_ANSWER = {
+    "status": "invalid",
+    "checkin": None,
+    "person": None,
+    "counts": {"checked_in": 0, "confirmed": 3, "walk_ins": 0},
+}
+
+
+def _waits_on_a_lock(engine) -> bool:
+    for _ in range(100):
+        with engine.connect() as probe:
+            waiting = probe.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO scan_answers%'"
+                )
+            )
+        if waiting:
+            return True
+        time.sleep(0.05)
+    return False

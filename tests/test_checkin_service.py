@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from csi_events.checkin import services
+from csi_events.checkin.answers import Counts, PersonShown
 from csi_events.checkin.models import CheckIn, ScanAnswer
 from csi_events.db import utcnow
 from csi_events.errors import Conflict
@@ -38,18 +39,15 @@ def test_ok_then_already_checked_in_with_first_time_and_who(db, setup):
     other = make_user("staff", display_name="Second Device")
     first = services.check_in(session, reg.ticket, "n-1", staff, "qr")
     assert first.status == "ok"
-    assert first.person == {
-        "name": "Ana Reyes",
-        "lea": "Pomona Unified",
-        "school": "Lincoln Elementary",
-        "needs": "Spanish interpretation",
-    }
-    assert first.counts == {"checked_in": 1, "confirmed": 1, "walk_ins": 0}
+    assert first.person == PersonShown(
+        name="Ana Reyes", lea="Pomona Unified", school="Lincoln Elementary", needs="Spanish interpretation"
+    )
+    assert first.counts == Counts(checked_in=1, confirmed=1, walk_ins=0)
     again = services.check_in(session, f"https://anything.example/t/{reg.ticket}", "n-2", other, "qr")
     assert again.status == "already_checked_in"
     assert again.checkin.id == first.checkin.id
-    assert again.answer["checkin"]["by"] == "Door Keeper"
-    assert again.answer["checkin"]["checked_in_at"] == first.checkin.checked_in_at.isoformat()
+    assert again.answer.checkin.by == "Door Keeper"
+    assert again.answer.to_json()["checkin"]["checked_in_at"] == first.checkin.checked_in_at.isoformat()
     assert count(db, CheckIn) == 1
 
 
@@ -117,7 +115,7 @@ def test_undo_then_check_in_again_revives_the_row(db, setup):
     assert services.undo(first.checkin, staff) is True
     assert services.undo(first.checkin, staff) is False  # already undone
     assert first.checkin.undone_at is not None and first.checkin.undone_by_id == staff.id
-    assert services.session_counts(session)["checked_in"] == 0
+    assert services.session_counts(session).checked_in == 0
     again = services.check_in(session, reg.ticket, None, staff, "search")
     assert again.status == "ok" and again.checkin.id == first.checkin.id
     assert again.checkin.undone_at is None and again.checkin.method == "search"
@@ -141,7 +139,7 @@ def test_walk_in_creates_person_registration_and_checkin(db, setup):
     assert outcome.created and outcome.result.status == "ok"
     assert outcome.registration.source == "walk_in" and outcome.registration.status == "confirmed"
     assert outcome.result.checkin.method == "walk_in"
-    assert outcome.result.counts == {"checked_in": 1, "confirmed": 2, "walk_ins": 1}
+    assert outcome.result.counts == Counts(checked_in=1, confirmed=2, walk_ins=1)
     # the same person again is simply already checked in
     again = services.walk_in(session, data, staff)
     assert not again.created and again.result.status == "already_checked_in"

@@ -13,6 +13,7 @@ from ..directory.models import Lea
 from ..errors import NotFound
 from ..extensions import db
 from ..people.models import Person
+from ..registrations.people_lookup import survivor
 from ..reports import queries
 from ..reports.filters import ReportFilters
 from ..reports.support_side import support_for
@@ -66,8 +67,7 @@ def person_attendance(caller, person_id: int):
     person = db.session.get(Person, person_id)
     if person is None:
         raise NotFound(_("No such person."))
-    if person.merged_into_id is not None:
-        person = db.session.get_one(Person, person.merged_into_id)  # a foreign key: the survivor exists
+    person = survivor(person)
     history = queries.person_history(person.id)
     items = [
         {

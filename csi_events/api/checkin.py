@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -63,10 +64,11 @@ class CountsOut(BaseModel):
 
 
 class CheckInAnswer(BaseModel):
-    status: Literal["ok", "already_checked_in", "invalid", "canceled", "wrong_session", "waitlisted", "not_open"]
+    status: services.ScanStatus
     checkin: CheckInOut | None
     person: PersonOut | None
     counts: CountsOut
+    message: str | None = Field(None, description="wrong_session: which learning opportunity the ticket is for")
 
 
 class WalkInBody(BaseModel):
@@ -111,13 +113,14 @@ def roster(caller, query: RosterQuery, session_id: int):
     """Everyone registered for the session's opportunity, with their check-in for this session."""
     session = load_session_for(caller, session_id)
     items = services.roster_rows(session, q=query.q)
-    return {"session": session_json(session), "items": items, "counts": services.session_counts(session)}
+    counts = asdict(services.session_counts(session))
+    return {"session": session_json(session), "items": items, "counts": counts}
 
 
 @route("/checkins", "POST", scope="checkin", body=CheckInBody, response=CheckInAnswer, tags=["check-in"])
 def create_checkin(caller, body: CheckInBody):
     """Check a ticket in; 200 for every answer. The same nonce again returns the first answer."""
-    session, allowed, result = services.scan(
+    outcome = services.scan(
         body.session_id,
         caller.actor,
         body.ticket,
@@ -126,13 +129,12 @@ def create_checkin(caller, body: CheckInBody):
         override=body.override,
         scanned_at=body.scanned_at,
     )
-    if session is None:
+    if outcome.session is None:
         raise NotFound(_("No session has this id."))
-    if not allowed:
+    if outcome.result is None:
         raise Forbidden(_("Only staff and the facilitators of this learning opportunity may check people in."))
-    assert result is not None and result.answer is not None  # scan() answers whenever the caller may check in
     commit(db.session)
-    return result.answer
+    return outcome.result.answer.to_json()
 
 
 @route("/checkins/<int:checkin_id>", "DELETE", scope="checkin", tags=["check-in"])
@@ -143,7 +145,7 @@ def undo_checkin(caller, checkin_id: int):
         raise NotFound(_("No check-in has this id."))
     session = load_session_for(caller, checkin.session_id)
     services.undo(checkin, caller.actor)
-    counts = services.session_counts(session)
+    counts = asdict(services.session_counts(session))
     commit(db.session)
     return {"status": "undone", "counts": counts}
 
@@ -154,14 +156,14 @@ def create_walk_in(caller, body: WalkInBody, session_id: int):
     session = load_session_for(caller, session_id)
     outcome = services.walk_in(session, RegistrationInput(**body.model_dump()), caller.actor)
     registration = outcome.registration
-    assert outcome.result.answer is not None  # check_in() always answers
-    answer = dict(outcome.result.answer)
+    answer = outcome.result.answer.to_json()
     answer["registration"] = {
         "id": registration.id,
         "status": registration.status,
         "source": registration.source,
         "ticket": registration.ticket,
         "created": outcome.created,
+        "matched_existing_person": outcome.matched_existing_person,
     }
     commit(db.session)
     return answer, (201 if answer["status"] == "ok" else 200)

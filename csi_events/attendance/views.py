@@ -15,6 +15,7 @@ from ..links import LinkInvalid, read_token
 from ..opportunities.models import Session
 from ..people.models import Person
 from ..people.views import pdf_response
+from ..registrations.people_lookup import survivor
 from ..reports.filters import school_year_label
 from .certificates import certificate_pdf, transcript_pdf
 from .forms import ZoomMatchForm, ZoomUploadForm
@@ -37,8 +38,7 @@ def person_from_manage_token(token: str) -> Person:
             raise LinkExpired(_("This link has expired. Ask for a new one from the sign-in page.")) from err
         raise NotFound(_("This link is not valid.")) from err
     person = db.session.get(Person, data.get("p")) if isinstance(data, dict) else None
-    if person is not None and person.merged_into_id is not None:
-        person = db.session.get(Person, person.merged_into_id)
+    person = survivor(person)
     if person is None or person.erased_at is not None:
         raise NotFound(_("This link is not valid."))
     return person

@@ -271,9 +271,7 @@ def admit(session: Session, person: Person, minutes: int, by) -> tuple[str, str 
         )
         db.session.add(registration)
         db.session.flush()
-    result = check_in(
-        session, registration.ticket, f"zoom-{session.id}-{person.id}", by, method="import", override=True
-    )
+    result = check_in(session, registration.ticket, None, by, method="import", override=True)
     if result.status == "ok":
         if result.checkin is not None and not result.replayed:
             result.checkin.minutes_present = minutes

@@ -8,18 +8,45 @@ from typing import Any, TypeVar
 
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import Exists, bindparam, exists, select
 
 from ..errors import Forbidden
-from ..extensions import login_manager
+from ..extensions import db, login_manager
+from ..opportunities.models import opportunity_facilitators
 
 
 def can_manage_opportunity(user, opportunity) -> bool:
-    """Staff and admins manage any opportunity; a facilitator only the ones they facilitate."""
-    if not getattr(user, "is_authenticated", False):
+    """Staff and admins manage any opportunity; a facilitator only the ones they facilitate. The one rule for
+    managing an opportunity and checking people in for its sessions."""
+    return can_manage_opportunity_id(user, opportunity.id)
+
+
+def facilitates(user_id, opportunity_id) -> Exists:
+    """SQL: this user facilitates this opportunity (for a statement that reads it along with other data)."""
+    return exists().where(
+        opportunity_facilitators.c.opportunity_id == opportunity_id, opportunity_facilitators.c.user_id == user_id
+    )
+
+
+_FACILITATES = select(facilitates(bindparam("user_id"), bindparam("opportunity_id")))
+
+
+def can_manage_opportunity_id(user, opportunity_id: int) -> bool:
+    """can_manage_opportunity for an opportunity known by its id (a facilitator: one small query)."""
+    if not is_signed_in(user):
         return False
-    if user.is_staff:
-        return True
-    return any(f.id == user.id for f in opportunity.facilitators)
+    return user.is_staff or bool(
+        db.session.scalar(_FACILITATES, {"opportunity_id": opportunity_id, "user_id": user.id})
+    )
+
+
+def may_manage(user, user_facilitates: bool) -> bool:
+    """The rule, when whether the user facilitates the opportunity was read already (with facilitates())."""
+    return is_signed_in(user) and (user.is_staff or user_facilitates)
+
+
+def is_signed_in(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
 
 
 View = TypeVar("View", bound=Callable[..., Any])

@@ -17,7 +17,7 @@ from ..registrations.models import Registration
 CHECKIN_METHODS = ("qr", "search", "walk_in", "self", "import", "offline")
 
 
-class CheckIn(db.Model):
+class CheckIn(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy makes db.Model at run time
     """Unique per (session, person). Undo is soft: undone_at/undone_by; a new check-in revives the row."""
 
     __tablename__ = "checkins"
@@ -52,7 +52,7 @@ class CheckIn(db.Model):
     by: Mapped[User | None] = relationship(foreign_keys=[by_user_id])
 
 
-class ScanAnswer(db.Model):
+class ScanAnswer(db.Model):  # type: ignore[name-defined]
     """The first answer given to a client nonce: a replay returns it unchanged."""
 
     __tablename__ = "scan_answers"

@@ -15,14 +15,15 @@ from .models import CheckIn
 
 def undo(checkin: CheckIn, by: User | None, now: datetime | None = None) -> bool:
     """Soft-delete a check-in (who and when). False when it was already undone."""
-    result = db.session.execute(
+    undone = db.session.execute(
         update(CheckIn)
         .where(CheckIn.id == checkin.id, CheckIn.undone_at.is_(None))
         .values(undone_at=now or utcnow(), undone_by_id=getattr(by, "id", None))
+        .returning(CheckIn.id)
         .execution_options(synchronize_session=False)
-    )
+    ).first()
     db.session.refresh(checkin)
-    if result.rowcount != 1:
+    if undone is None:
         return False
     record("checkin_undone", actor=by, target=checkin, session_id=checkin.session_id, person_id=checkin.person_id)
     return True

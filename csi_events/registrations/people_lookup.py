@@ -82,7 +82,7 @@ def get_or_create_person(data: RegistrationInput, lea: Lea | None, school: Schoo
         return _existing_person(email), False
     person = db.session.scalar(select(Person).where(Person.email == email))
     if person is not None:
-        return _survivor(person), False
+        return survivor(person), False
     person = Person(**values)
     try:
         with db.session.begin_nested():
@@ -120,20 +120,21 @@ _INSERT_NEW_PERSON = (
 
 
 def _known_person(email: str) -> Person | None:
-    return _survivor(db.session.scalar(select(Person).where(Person.email == email)))
+    return survivor(db.session.scalar(select(Person).where(Person.email == email)))
 
 
 def _existing_person(email: str) -> Person:
     """The (surviving) person of an address known to be stored: the insert found it taken."""
-    return _survivor(db.session.scalars(select(Person).where(Person.email == email)).one())
+    return survivor(db.session.scalars(select(Person).where(Person.email == email)).one())
 
 
 @overload
-def _survivor(person: Person) -> Person: ...
+def survivor(person: Person) -> Person: ...
 @overload
-def _survivor(person: None) -> None: ...
-def _survivor(person: Person | None) -> Person | None:
-    """The surviving record of a merged person (the person itself when not merged)."""
+def survivor(person: None) -> None: ...
+def survivor(person: Person | None) -> Person | None:
+    """The surviving record of a merged person (the person itself when not merged). A merge points every record
+    merged earlier into the same survivor (people/services.py), so one step is always enough."""
     if person is not None and person.merged_into_id is not None:
         return db.session.get_one(Person, person.merged_into_id)  # a foreign key: the survivor exists
     return person

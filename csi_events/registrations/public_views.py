@@ -20,6 +20,7 @@ from . import services
 from .forms import ActionForm, ManageLinkForm, RegistrationForm
 from .manage_links import request_manage_link
 from .models import Registration
+from .people_lookup import survivor
 from .qr import qr_png, qr_svg, ticket_url
 from .queries import person_registrations
 from .views import (
@@ -169,8 +170,7 @@ def manage(token: str):
         return _private(Response(page, status=410 if err.expired else 404))
     except (KeyError, TypeError, ValueError):
         person = None
-    if person is not None and person.merged_into_id is not None:
-        person = db.session.get(Person, person.merged_into_id)
+    person = survivor(person)
     if person is None or person.erased_at is not None:  # after an erasure an old link lists nothing
         page = render_template("registrations/link_invalid.html", expired=False, form=ManageLinkForm())
         return _private(Response(page, status=404))

@@ -29,6 +29,7 @@ from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
 from ..opportunities.models import PILLARS
 from ..people.models import Person, normalize_email
+from ..registrations.people_lookup import survivor
 from .models import SUPPORT_KINDS, SUPPORT_MODALITIES, SupportActivity
 
 MAX_MINUTES = 24 * 60  # one activity is at most a day's work
@@ -199,12 +200,8 @@ def _resolve_contacts(refs: list[Ref]) -> tuple[list[Person], list[Ref]]:
     people, missing = _find_many(Person, refs, Person.email, normalize=normalize_email)
     result, seen = [], set()
     for person in people:
-        # A merged duplicate stands for its surviving person.
-        hops = 0
-        while person.merged_into_id is not None and hops < 10:
-            person = db.session.get(Person, person.merged_into_id)
-            hops += 1
-        if person.id not in seen:
+        person = survivor(person)  # a merged duplicate stands for its surviving person
+        if person is not None and person.id not in seen:
             seen.add(person.id)
             result.append(person)
     return result, missing

@@ -6,17 +6,7 @@ import * as store from "./checkin-store.js";
 const root = document.getElementById("checkin");
 const sessionId = Number(root.dataset.sessionId);
 const M = JSON.parse(root.dataset.messages);
-const KIND = {
-  ok: "ok",
-  already_checked_in: "warn",
-  waitlisted: "warn",
-  not_open: "warn",
-  undone: "warn",
-  invalid: "bad",
-  canceled: "bad",
-  wrong_session: "bad",
-  error: "bad",
-};
+const KIND = M.tone; // status -> ok | warn | bad, from the server (checkin/status.py)
 const ICON = { ok: "✓", warn: "!", bad: "✕" };
 const RETRY_EVERY_MS = 15000;
 
