@@ -38,7 +38,7 @@ def test_dashboard_shows_hand_counted_figures(app, client, login):
         "from 4 schools in 3 LEAs."
     )
     # Charts are accessible images with a title, each beside a table with the same numbers.
-    assert html.count('role="img"') == 5
+    assert html.count('role="img"') == 6
     assert '<title id="chart-month-title">' in html
     month_table = html[html.index('id="split-month-table"') :]
     month_table = month_table[: month_table.index("</table>")]

@@ -71,6 +71,10 @@ def test_hand_counted_fixture_through_the_rollup(app):
     assert {r["key"]: (r["attendances"], r["unique_individuals"]) for r in found["subregion"]} == (
         report_fixture.EXPECTED_BY_SUBREGION
     )
+    by_people = {
+        r["key"]: (r["attendances"], r["attendees"], r["unique_individuals"]) for r in found["people_subregion"]
+    }
+    assert by_people == report_fixture.EXPECTED_BY_PEOPLE_SUBREGION
     assert_same(app)
     # The public entry point (the dashboard, the summary API) takes the same path.
     assert queries.figures(ReportFilters.school_year(2024), queries.SPLITS) == (summary, found)

@@ -16,9 +16,10 @@ from flask_babel import gettext as _
 
 from ..errors import ValidationFailed
 from ..opportunities.models import MODALITIES, OPPORTUNITY_KINDS
+from .definitions import NARROWING_FILTERS
 
-COUNTYWIDE = "countywide"
-FILTER_KEYS = ("from", "to", "subregion", "lea", "kind", "modality", "topic", "school")
+COUNTYWIDE = "countywide"  # the opportunity-subregion filter: opportunities without a subregion
+NO_SUBREGION = "none"  # the participants'-subregion filter: people whose school and LEA have none
 
 
 def local_zone() -> ZoneInfo:
@@ -49,6 +50,22 @@ def local_midnight_utc(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=local_zone()).astimezone(UTC)
 
 
+def _subregion(args, key: str, bucket: str, errors: dict[str, list[str]]) -> int | str | None:
+    """A subregion filter: 1..8, the `bucket` word (countywide / none), or nothing."""
+    raw = (args.get(key) or "").strip()
+    if raw == bucket:
+        return bucket
+    if not raw:
+        return None
+    if raw.isdigit() and 1 <= int(raw) <= 8:
+        return int(raw)
+    if key == "subregion":
+        errors[key] = [_("Choose a subregion from 1 to 8, or countywide.")]
+    else:
+        errors[key] = [_("Choose a subregion from 1 to 8, or none.")]
+    return None
+
+
 @dataclass(frozen=True)
 class ReportFilters:
     date_from: date
@@ -59,6 +76,7 @@ class ReportFilters:
     modality: str | None = None
     topic: str | None = None
     school: str | None = None  # CDS code (14 digits): the school pages
+    people_subregion: int | str | None = None  # 1..8 or "none": the participants' subregion (their school's or LEA's)
     preset: str | None = field(default=None, compare=False)
 
     # --- building -------------------------------------------------------------------------------
@@ -103,15 +121,8 @@ class ReportFilters:
         if date_to < date_from:
             errors.setdefault("to", []).append(_("The end date is before the start date."))
 
-        subregion: int | str | None = None
-        raw = (args.get("subregion") or "").strip()
-        if raw == COUNTYWIDE:
-            subregion = COUNTYWIDE
-        elif raw:
-            if raw.isdigit() and 1 <= int(raw) <= 8:
-                subregion = int(raw)
-            else:
-                errors["subregion"] = [_("Choose a subregion from 1 to 8, or countywide.")]
+        subregion = _subregion(args, "subregion", COUNTYWIDE, errors)
+        people_subregion = _subregion(args, "people_subregion", NO_SUBREGION, errors)
 
         lea = (args.get("lea") or "").strip() or None
         if lea is not None and not lea.isdigit():
@@ -131,7 +142,18 @@ class ReportFilters:
             errors["school"] = [_("Give the school's 14-digit CDS code.")]
         if errors:
             raise ValidationFailed(_("Some report filters are invalid."), fields=errors)
-        return cls(date_from, date_to, subregion, lea, kind, modality, topic, school, preset=preset or "current")
+        return cls(
+            date_from,
+            date_to,
+            subregion,
+            lea,
+            kind,
+            modality,
+            topic,
+            school,
+            people_subregion,
+            preset=preset or "current",
+        )
 
     def but(self, **changes) -> ReportFilters:
         return replace(self, **changes)
@@ -159,10 +181,10 @@ class ReportFilters:
     def to_args(self, **extra) -> dict[str, str]:
         """Query-string arguments that rebuild these filters (for links and exports)."""
         args: dict[str, str] = {"from": self.date_from.isoformat(), "to": self.date_to.isoformat()}
-        for key in ("subregion", "lea", "kind", "modality", "topic", "school"):
-            value = getattr(self, key)
+        for flt in NARROWING_FILTERS:
+            value = getattr(self, flt.name)
             if value is not None:
-                args[key] = str(value)
+                args[flt.arg] = str(value)
         args.update({k: str(v) for k, v in extra.items() if v is not None})
         return args
 

@@ -21,7 +21,8 @@ from ..labels import label
 from ..opportunities.models import MODALITIES, OPPORTUNITY_KINDS, PILLARS, OpportunityTopic
 from ..paging import page_number
 from . import queries
-from .filters import COUNTYWIDE, ReportFilters, local_today, school_year_label, school_year_of
+from .definitions import DASHBOARD_SPLITS, FIGURES, SPLIT_BY_NAME
+from .filters import COUNTYWIDE, NO_SUBREGION, ReportFilters, local_today, school_year_label, school_year_of
 from .support_side import lea_support_for, support_for
 
 bp = Blueprint("reports", __name__)
@@ -41,25 +42,11 @@ def dict_without(value: dict, *keys: str) -> dict:
 
 
 def figure_labels() -> dict[str, str]:
-    return {
-        "opportunities": _("Learning opportunities"),
-        "sessions": _("Sessions"),
-        "attendances": _("Attendances"),
-        "attendees": _("Attendees"),
-        "unique_individuals": _("Unique individuals"),
-        "leas": _("LEAs reached"),
-        "schools": _("Schools reached"),
-    }
+    return {f.name: str(f.label) for f in FIGURES}
 
 
 def split_labels() -> dict[str, str]:
-    return {
-        "month": _("By month"),
-        "subregion": _("By subregion"),
-        "topic": _("By topic"),
-        "kind": _("By kind"),
-        "modality": _("By modality"),
-    }
+    return {name: str(SPLIT_BY_NAME[name].title) for name in DASHBOARD_SPLITS}
 
 
 def key_label(by: str, key) -> str:
@@ -71,7 +58,7 @@ def key_label(by: str, key) -> str:
         from flask_babel import format_date
 
         return format_date(date(year, month, 1), "MMM y")
-    if by == "subregion":
+    if by in ("subregion", "people_subregion"):
         return subregion_label(key)
     return label(key)
 
@@ -87,6 +74,8 @@ def key_filters(f: ReportFilters, by: str, key) -> dict[str, str]:
         return f.but(date_from=max(f.date_from, first), date_to=min(f.date_to, nxt - timedelta(days=1))).to_args()
     if by == "subregion":
         return f.but(subregion=COUNTYWIDE if key is None else key).to_args()
+    if by == "people_subregion":
+        return f.but(people_subregion=NO_SUBREGION if key is None else key).to_args()
     return f.but(**{by: key}).to_args()
 
 
