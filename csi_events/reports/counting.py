@@ -140,17 +140,27 @@ def merged_rows_exist() -> bool:
 
 
 def resolve_lea(value: str | None) -> Lea | None:
-    """An LEA by 7-digit CD code, or by id; an unknown one is an invalid filter."""
+    """An LEA by 7-digit CD code, by id, or by its name (any case); an unknown or ambiguous one is an invalid
+    filter."""
     if value is None:
         return None
     lea = None
-    if len(value) == 7:
-        lea = db.session.scalar(select(Lea).where(Lea.cd_code == value))
-    if lea is None and value.isdigit() and len(value) < 7:
-        lea = db.session.get(Lea, int(value))
-    if lea is None:
-        raise ValidationFailed(_("Unknown LEA."), fields={"lea": [_("No LEA has the code %(c)s.", c=value)]})
-    return lea
+    if value.isdigit():
+        if len(value) == 7:
+            lea = db.session.scalar(select(Lea).where(Lea.cd_code == value))
+        elif len(value) < 7:
+            lea = db.session.get(Lea, int(value))
+        if lea is None:
+            raise ValidationFailed(_("Unknown LEA."), fields={"lea": [_("No LEA has the code %(c)s.", c=value)]})
+        return lea
+    named = db.session.scalars(select(Lea).where(func.lower(Lea.name) == value.lower()).limit(2)).all()
+    if len(named) == 1:
+        return named[0]
+    if not named:
+        message = _("No LEA is named “%(name)s”: choose one from the suggestions.", name=value)
+    else:
+        message = _("Several LEAs are named “%(name)s”: choose one from the suggestions.", name=value)
+    raise ValidationFailed(_("Unknown LEA."), fields={"lea": [message]})
 
 
 # --- building blocks -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ The school year runs July 1 to June 30.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -50,6 +51,21 @@ def local_midnight_utc(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=local_zone()).astimezone(UTC)
 
 
+def _lea(raw: str | None, errors: dict[str, list[str]]) -> str | None:
+    """The LEA filter: a name as typed, "Name (CD code)" as the type-ahead fills it in (the code is kept), or a
+    CD code; the name is looked up when the report is made (counting.resolve_lea)."""
+    value = " ".join((raw or "").split())
+    if not value:
+        return None
+    picked = re.search(r"\((\d{7})\)$", value)
+    if picked:
+        return picked.group(1)
+    if len(value) > 200:
+        errors["lea"] = [_("Type fewer characters of the LEA's name.")]
+        return None
+    return value
+
+
 def _subregion(args, key: str, bucket: str, errors: dict[str, list[str]]) -> int | str | None:
     """A subregion filter: 1..8, the `bucket` word (countywide / none), or nothing."""
     raw = (args.get(key) or "").strip()
@@ -71,7 +87,7 @@ class ReportFilters:
     date_from: date
     date_to: date
     subregion: int | str | None = None  # 1..8, "countywide" (opportunities without a subregion) or None
-    lea: str | None = None  # cd_code (7 digits) or the LEA's id
+    lea: str | None = None  # cd_code (7 digits), the LEA's id, or its name
     kind: str | None = None
     modality: str | None = None
     topic: str | None = None
@@ -124,9 +140,7 @@ class ReportFilters:
         subregion = _subregion(args, "subregion", COUNTYWIDE, errors)
         people_subregion = _subregion(args, "people_subregion", NO_SUBREGION, errors)
 
-        lea = (args.get("lea") or "").strip() or None
-        if lea is not None and not lea.isdigit():
-            errors["lea"] = [_("Give the LEA's 7-digit CD code.")]
+        lea = _lea(args.get("lea"), errors)
 
         kind = (args.get("kind") or "").strip() or None
         if kind is not None and kind not in OPPORTUNITY_KINDS:

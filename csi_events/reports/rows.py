@@ -47,6 +47,8 @@ class RowSet:
     stmt: Select
     person_column: int | None = None  # index of the person id, for links
     personal: bool = True  # holds personal data (exports are audited)
+    labelled: tuple[int, ...] = ()  # columns of codes (kind, modality, method, role) shown by their label on pages
+    subregion_columns: tuple[int, ...] = ()  # columns of subregion numbers shown by their name on pages
 
 
 _PERSON_NAME = (EffPerson.id, EffPerson.first_name, EffPerson.last_name, EffPerson.email)
@@ -111,7 +113,7 @@ def _attendance_rows(f: ReportFilters, scope: Scope) -> RowSet:
         _("Method"),
         _("Minutes present"),
     ]
-    return RowSet("attendances", header, stmt, person_column=4)
+    return RowSet("attendances", header, stmt, person_column=4, labelled=(8, 14))
 
 
 def _attendee_rows(f: ReportFilters, scope: Scope) -> RowSet:
@@ -149,14 +151,14 @@ def _individual_rows(f: ReportFilters, scope: Scope) -> RowSet:
         _("Attendances"),
         _("Opportunities attended"),
     ]
-    return RowSet("unique_individuals", header, stmt, person_column=0)
+    return RowSet("unique_individuals", header, stmt, person_column=0, labelled=(4,))
 
 
 def _lea_rows(f: ReportFilters, scope: Scope) -> RowSet:
     keys = (LeaOfPerson.cd_code, LeaOfPerson.name, LeaOfPerson.subregion)
     stmt = _place_rows(f, scope, keys, EffPerson.lea_id, LeaOfPerson.name)
     header = [_("LEA CD code"), _("LEA"), _("Subregion"), _("Attendances"), _("Unique individuals")]
-    return RowSet("leas", header, stmt, personal=False)
+    return RowSet("leas", header, stmt, personal=False, subregion_columns=(2,))
 
 
 def _school_rows(f: ReportFilters, scope: Scope) -> RowSet:
@@ -178,7 +180,8 @@ def _subregion_rows(f: ReportFilters, scope: Scope) -> RowSet:
         .group_by(PERSON_SUBREGION)
         .order_by(PERSON_SUBREGION)
     )
-    return RowSet("subregions", [_("Subregion"), _("Attendances"), _("Unique individuals")], stmt, personal=False)
+    header = [_("Subregion"), _("Attendances"), _("Unique individuals")]
+    return RowSet("subregions", header, stmt, personal=False, subregion_columns=(0,))
 
 
 def _offering_base(f: ReportFilters, scope: Scope, with_attendance: bool) -> tuple[Select, Any]:
@@ -214,7 +217,7 @@ def _session_rows(f: ReportFilters, scope: Scope) -> RowSet:
         _("Subregion"),
         _("Attendances"),
     ]
-    return RowSet("sessions", header, stmt, personal=False)
+    return RowSet("sessions", header, stmt, personal=False, labelled=(4, 5), subregion_columns=(6,))
 
 
 def _opportunity_rows(f: ReportFilters, scope: Scope, with_attendance: bool = False) -> RowSet:
@@ -233,7 +236,7 @@ def _opportunity_rows(f: ReportFilters, scope: Scope, with_attendance: bool = Fa
         _("Attendances"),
     ]
     name = "opportunities_with_attendance" if with_attendance else "opportunities"
-    return RowSet(name, header, stmt, personal=False)
+    return RowSet(name, header, stmt, personal=False, labelled=(2, 3), subregion_columns=(4,))
 
 
 _ROWS: dict[str, Callable[[ReportFilters, Scope], RowSet]] = {
