@@ -73,9 +73,9 @@ def test_the_hand_counted_year_in_both_languages_with_links(app):
         assert all("from=2024-07-01" in href and "to=2025-06-30" in href for href, _text in links)
 
 
-def test_singulars_a_custom_period_a_filter_and_the_center_setting(app):
+def test_singulars_a_custom_period_a_filter_and_the_center_setting(app, monkeypatch):
     report_fixture.build()
-    app.config["CENTER_NAME"] = "Valley & Coast R-TAC"
+    monkeypatch.setitem(app.config, "CENTER_NAME", "Valley & Coast R-TAC")
     f = ReportFilters(date_from=date(2025, 1, 1), date_to=date(2025, 3, 31), lea="1900002")  # LEA B: p3, p7 at O3
     with app.test_request_context():
         found = made(f)
