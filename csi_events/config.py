@@ -73,6 +73,8 @@ def load_config(instance_path: str) -> dict:
         "HSTS_SECONDS": int(os.environ.get("HSTS_SECONDS", "31536000" if base_url.startswith("https://") else "0")),
         "WTF_CSRF_TIME_LIMIT": None,
         "CATALOG_PER_PAGE": 20,
+        # The center's name in the reports' press paragraph (and certificates).
+        "CENTER_NAME": os.environ.get("CENTER_NAME", "Greater Los Angeles R-TAC"),
     }
 
 

@@ -78,7 +78,7 @@ def _wipe(engine) -> None:
         else:
             for table in tables:
                 conn.execute(table.delete())
-            # Deleting check-ins noted their people (reports/rollup_triggers.py): forget those notes too.
+            # Deleting check-ins noted their people (reports/watch.py): forget those notes too.
             conn.execute(text("DELETE FROM report_dirty_people"))
 
 

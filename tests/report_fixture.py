@@ -1,6 +1,7 @@
 """A small world whose report figures were counted by hand (school year 2024-25).
 
-LEAs A (subregion 4), B (2), C (8); schools A1, A2 (A), B1 (B), C1 (C).
+LEAs A (subregion 4), B (2), C (8); schools A1 (4), A2 (A, none of its own: counts under A's 4), B1 (2), C1 (C,
+but subregion 7 of its own).
 People: p1 A/A1, p2 A/A2, p3 B/B1, p4 C/C1, p5 "not listed" (organization only), p6 A/A1 = p1 under a
 second address (merged into p1 when merge=True), p7 B/B1 a walk-in, p8 C (only an undone check-in).
 
@@ -15,6 +16,7 @@ Opportunities (times 16:00 UTC = 9:00 in Los Angeles):
 - O6 published, 2025-04-15, nobody came (counts as an opportunity and a session)
 
 After the merge p6's O1/S1 check-in collides with p1's and is combined; p6's O2 check-in moves to p1.
+By the participants' subregion: 4 (p1, p2), 2 (p3, p7), 7 (p4), neither (p5): three subregions reached.
 """
 
 from __future__ import annotations
@@ -29,34 +31,43 @@ from tests.factories import make_lea, make_opportunity, make_person, make_regist
 
 EXPECTED_AFTER_MERGE = {
     "opportunities": 4,
+    "opportunities_with_attendance": 3,  # O6: nobody came
     "sessions": 7,
     "attendances": 13,
     "attendees": 9,
     "unique_individuals": 6,
     "leas": 3,
     "schools": 4,
+    "subregions": 3,  # 4, 2, 7
 }
 EXPECTED_BEFORE_MERGE = {
     "opportunities": 4,
+    "opportunities_with_attendance": 3,
     "sessions": 7,
     "attendances": 14,
     "attendees": 10,
     "unique_individuals": 7,
     "leas": 3,
     "schools": 4,
+    "subregions": 3,
 }
 # LEA A after the merge: p1 (O1 S1, O1 S2, O2) and p2 (O1 S1, O1 S2).
 EXPECTED_LEA_A = {
     "opportunities": 2,
+    "opportunities_with_attendance": 2,
     "sessions": 3,
     "attendances": 5,
     "attendees": 3,
     "unique_individuals": 2,
     "leas": 1,
     "schools": 2,
+    "subregions": 1,
 }
 EXPECTED_BY_MONTH = {"2024-09": 5, "2024-10": 3, "2025-01": 2, "2025-02": 1, "2025-03": 2}
 EXPECTED_BY_SUBREGION = {4: (5, 3), None: (3, 3), 2: (5, 3)}  # subregion -> (attendances, unique individuals)
+# The participants' subregion (school's, else its LEA's) -> (attendances, attendees, unique individuals); None: p5,
+# who has neither.
+EXPECTED_BY_PEOPLE_SUBREGION = {4: (5, 3, 2), 2: (5, 3, 2), 7: (2, 2, 1), None: (1, 1, 1)}
 
 
 def at(y: int, m: int, d: int) -> datetime:
@@ -86,9 +97,9 @@ def build(merge: bool = True, actor=None) -> World:
     lea_b = make_lea("Beta Elementary", cd_code="1900002", subregion=2)
     lea_c = make_lea("Gamma Union High", cd_code="1900003", subregion=8)
     a1 = make_school(lea_a, "Alpha High", cds_code="19000010000011")
-    a2 = make_school(lea_a, "Alpha Middle", cds_code="19000010000012")
+    a2 = make_school(lea_a, "Alpha Middle", cds_code="19000010000012", subregion=None)
     b1 = make_school(lea_b, "Beta Primary", cds_code="19000020000021")
-    c1 = make_school(lea_c, "Gamma High", cds_code="19000030000031")
+    c1 = make_school(lea_c, "Gamma High", cds_code="19000030000031", subregion=7)
     people = {
         "p1": make_person("ana.lopez@example.org", lea_a, a1, first_name="Ana", last_name="Lopez", role="teacher"),
         "p2": make_person("ben@example.org", lea_a, a2, first_name="Ben", last_name="Okafor"),

@@ -44,7 +44,7 @@ def test_migrations_match_models(app, tmp_path, worker_id_safe):
             migrated_triggers = _triggers(conn)
         db.engine.dispose()
     assert diff == [], f"models and migrations disagree: {diff}"
-    # The report rollup's triggers (reports/rollup_triggers.py) exist alike in a migrated database and in one made
+    # The report rollup's triggers (reports/watch.py) exist alike in a migrated database and in one made
     # from the models (the test database).
     assert model_triggers == migrated_triggers
     assert len(migrated_triggers) >= 7

@@ -9,12 +9,12 @@ from contextlib import contextmanager
 from sqlalchemy import event, text
 
 from csi_events.checkin import services as checkin_services
-from csi_events.db import commit
+from csi_events.db import commit, lock_row_for_update
 from csi_events.extensions import db
 from csi_events.models import CheckIn
 from csi_events.people.services import merge_people
 from csi_events.reports import queries
-from csi_events.reports.cache import changes_counted_rows, current_version
+from csi_events.reports.cache import current_version
 from csi_events.reports.filters import ReportFilters
 from tests import report_fixture
 from tests.factories import make_registration
@@ -132,14 +132,32 @@ def test_opportunity_and_person_edits_and_raw_sql_make_new_figures(app):
     assert dashboard()[0]["attendances"] == 0
 
 
-def test_only_changes_to_counted_tables_are_noticed():
-    assert changes_counted_rows("INSERT INTO checkins (session_id) VALUES (1)")
-    assert changes_counted_rows('UPDATE "people" SET lea_id = 2 WHERE people.id = 3')
-    assert changes_counted_rows("DELETE FROM opportunity_topics WHERE opportunity_id = 4")
-    assert not changes_counted_rows("SELECT id FROM checkins WHERE id = 1 FOR UPDATE")
-    assert not changes_counted_rows("WITH grain AS (SELECT person_id FROM checkins) SELECT count(*) FROM grain")
-    assert not changes_counted_rows("INSERT INTO audit_events (action) VALUES ('checkin_undone')")
-    # db.lock_row_for_update (a registration locking its opportunity) changes nothing a figure reads ...
-    assert not changes_counted_rows("UPDATE opportunities SET lock_version = lock_version + 1 WHERE id = %(id)s")
-    # ... but any other change to the row does.
-    assert changes_counted_rows("UPDATE opportunities SET status=?, lock_version=? WHERE opportunities.id = ?")
+def test_the_version_moves_with_every_noted_change_and_only_then(app):
+    """The version is read from the triggers' notes (reports/watch.py): a change with no person to recompute (an
+    opportunity added, a school's subregion) still moves it; a registration's row lock does not."""
+    world = report_fixture.build(merge=True)
+    commit(db.session)
+    assert dashboard()[0] == report_fixture.EXPECTED_AFTER_MERGE
+    before = current_version()
+    db.session.rollback()
+    lock_row_for_update(db.session, "opportunities", world.opps["O1"].id)  # changes nothing a figure reads
+    commit(db.session)
+    assert current_version() == before
+    db.session.rollback()
+
+    from tests.factories import make_opportunity
+
+    make_opportunity(title="New and empty", starts_at=report_fixture.at(2025, 5, 6))
+    commit(db.session)
+    assert current_version() != before
+    assert dashboard()[0]["opportunities"] == report_fixture.EXPECTED_AFTER_MERGE["opportunities"] + 1
+
+    world.schools["C1"].subregion = 2  # p4 now counts under 2: subregions 4 and 2 only
+    commit(db.session)
+    summary, found = dashboard()
+    assert summary["subregions"] == 2
+    assert {r["key"]: r["unique_individuals"] for r in found["people_subregion"]} == {2: 3, 4: 2, None: 1}
+    world.leas["A"].subregion = 5  # A1 keeps its own 4; A2 has none of its own and takes its LEA's: now 5
+    commit(db.session)
+    found = dashboard()[1]
+    assert {r["key"]: r["unique_individuals"] for r in found["people_subregion"]} == {2: 3, 4: 1, 5: 1, None: 1}

@@ -9,6 +9,7 @@ import re
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from csi_events.directory.subregions import SUBREGIONS
 from csi_events.models import AuditEvent
 from tests import report_fixture
 from tests.factories import make_user
@@ -21,6 +22,10 @@ def figures_from_html(html: str) -> dict[str, int]:
     return {name: int(value.replace(",", "")) for name, value in found}
 
 
+def subregion_name(number: int) -> str:
+    return str(SUBREGIONS[number])
+
+
 def staff(login):
     return login(make_user("staff"))
 
@@ -31,14 +36,30 @@ def test_dashboard_shows_hand_counted_figures(app, client, login):
     response = client.get("/staff/reports", query_string=YEAR)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert figures_from_html(html) == report_fixture.EXPECTED_AFTER_MERGE
+    figures = figures_from_html(html)
+    # The headline figures, then support activities and their LEAs beside them (none in the fixture).
+    assert figures == {**report_fixture.EXPECTED_AFTER_MERGE, "support_activities": 0, "support_leas": 0}
     sentence = re.search(r'<blockquote id="sentence"[^>]*><p>(.*?)</p>', html).group(1)
-    assert sentence == (
-        "In 2024-25, 4 learning opportunities reached 9 attendees representing 6 unique individuals "
-        "from 4 schools in 3 LEAs."
+    assert re.sub(r"<[^>]+>", "", sentence) == (
+        "In the 2024-25 school year the Greater Los Angeles R-TAC offered 4 learning opportunities that reached "
+        "9 attendees, representing 6 unique individuals from 4 schools in 3 subregions."
     )
-    # Charts are accessible images with a title, each beside a table with the same numbers.
-    assert html.count('role="img"') == 5
+    # Charts are accessible images with a title, each with a table of the same numbers behind "Show as table".
+    assert html.count('role="img"') == 6
+    assert html.count("<summary>Show as table</summary>") == 6
+    # By subregion of the participants' schools (A2 without one counts under LEA A's 4; C1 has its own 7), and
+    # how many participants have neither; by the opportunity's own subregion as a second chart.
+    people_table = html[html.index('id="split-people_subregion-table"') :]
+    people_table = people_table[: people_table.index("</table>")]
+    for number, (attendances, _attendees, _individuals) in report_fixture.EXPECTED_BY_PEOPLE_SUBREGION.items():
+        if number is not None:
+            assert (
+                f"people_subregion={number}&amp;figure=attendances" in people_table
+                or f"people_subregion={number}" in people_table
+            )
+            assert f">{attendances}</a>" in people_table
+    assert "1 participant has neither." in html
+    assert "By subregion of the participants&#39; schools" in html and "By subregion of the opportunity" in html
     assert '<title id="chart-month-title">' in html
     month_table = html[html.index('id="split-month-table"') :]
     month_table = month_table[: month_table.index("</table>")]
@@ -82,8 +103,20 @@ def test_api_summary_matches(app, client, login):
         assert body[name] == value, name
     months = {m["month"]: m["attendances"] for m in body["by_month"] if m["attendances"]}
     assert months == report_fixture.EXPECTED_BY_MONTH
-    subs = {s["subregion"]: (s["attendances"], s["unique_individuals"]) for s in body["by_subregion"]}
-    assert subs == report_fixture.EXPECTED_BY_SUBREGION
+    by_people = {
+        s["subregion"]: (s["attendances"], s["attendees"], s["unique_individuals"]) for s in body["by_subregion"]
+    }
+    assert by_people == report_fixture.EXPECTED_BY_PEOPLE_SUBREGION  # the default basis: the participants' schools
+    assert {s["basis"] for s in body["by_subregion"]} == {"participants"}
+    assert body["participants_without_subregion"] == 1
+    by_opportunity = client.get("/api/v1/reports/summary", query_string={**YEAR, "subregion_basis": "opportunity"})
+    rows = by_opportunity.get_json()["by_subregion"]
+    assert {s["subregion"]: (s["attendances"], s["unique_individuals"]) for s in rows} == (
+        report_fixture.EXPECTED_BY_SUBREGION
+    )
+    assert {s["basis"] for s in rows} == {"opportunity"}
+    bad = client.get("/api/v1/reports/summary", query_string={**YEAR, "subregion_basis": "schools"})
+    assert bad.status_code == 422
     lea_body = client.get("/api/v1/reports/summary", query_string={**YEAR, "lea": "1900001"}).get_json()
     assert {k: lea_body[k] for k in report_fixture.EXPECTED_LEA_A} == report_fixture.EXPECTED_LEA_A
 
@@ -117,6 +150,18 @@ def test_exports_carry_the_same_rows(app, client, login, db):
     report_x = load_workbook(io.BytesIO(client.get("/staff/reports/report.xlsx", query_string=YEAR).data)).active
     values = {row[1]: row[5] for row in report_x.iter_rows(min_row=2, values_only=True) if row[0] == "Headline"}
     assert values["LEAs reached"] == 3 and values["Schools reached"] == 4
+    assert values["Learning opportunities with attendance"] == 3 and values["Subregions reached"] == 3
+    by_people = {
+        row[1]: row[2]
+        for row in report_x.iter_rows(min_row=2, values_only=True)
+        if row[0].startswith("By subregion of the participants")
+    }
+    assert by_people == {
+        "4 · " + subregion_name(4): 5,
+        "2 · " + subregion_name(2): 5,
+        "7 · " + subregion_name(7): 2,
+        "Neither school nor LEA has one": 1,
+    }
 
     exports = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export")).all()
     assert len(exports) == 3  # the personal ones: attendance rows as CSV, XLSX, and the LEA's CSV

@@ -10,7 +10,6 @@ from csi_events.errors import ValidationFailed
 from csi_events.models import CheckIn
 from csi_events.reports import queries
 from csi_events.reports.filters import ReportFilters, local_today, school_year_of
-from csi_events.reports.views import summary_sentence
 from tests import report_fixture
 from tests.factories import make_opportunity, make_person, make_user
 
@@ -33,7 +32,7 @@ def test_presets_follow_the_school_year(app):
         ({"from": "03/04/2025"}, "from"),
         ({"from": "2025-02-01", "to": "2025-01-01"}, "to"),
         ({"subregion": "9"}, "subregion"),
-        ({"lea": "abc"}, "lea"),
+        ({"lea": "x" * 201}, "lea"),
         ({"kind": "party"}, "kind"),
         ({"preset": "someday"}, "preset"),
     ],
@@ -80,22 +79,20 @@ def test_local_month_and_day_bounds(app, db):
     assert queries.summary(sept).attendances == 0
 
 
-def test_sentence_uses_thousands_separators(app):
-    s = queries.Summary(77, 90, 5000, 3100, 745, 41, 212)
-    with app.test_request_context():
-        assert summary_sentence(ReportFilters.school_year(2024), s) == (
-            "In 2024-25, 77 learning opportunities reached 3,100 attendees representing 745 unique individuals "
-            "from 212 schools in 41 LEAs."
-        )
-
-
 def test_filters_narrow_figures(app):
     report_fixture.build()
     year = ReportFilters.school_year(2024)
     assert queries.summary(year.but(subregion="countywide")).as_dict() == {
-        "opportunities": 1, "sessions": 1, "attendances": 3, "attendees": 3,
-        "unique_individuals": 3, "leas": 2, "schools": 2,
+        "opportunities": 1, "opportunities_with_attendance": 1, "sessions": 1, "attendances": 3, "attendees": 3,
+        "unique_individuals": 3, "leas": 2, "schools": 2, "subregions": 2,
     }  # fmt: skip
+    # The participants' subregion: 7 is p4's school's own; "none" is p5 (no school, no LEA).
+    seven = queries.summary(year.but(people_subregion=7))
+    assert (seven.unique_individuals, seven.attendances, seven.opportunities_with_attendance) == (1, 2, 2)
+    neither = queries.summary(year.but(people_subregion="none"))
+    assert (neither.unique_individuals, neither.attendances, neither.subregions) == (1, 1, 0)
+    four = queries.summary(year.but(people_subregion=4))  # A1's own 4, and A2 without one takes LEA A's 4
+    assert (four.unique_individuals, four.schools) == (2, 2)
     virtual = queries.summary(year.but(modality="virtual"))
     assert (virtual.opportunities, virtual.sessions, virtual.attendances) == (2, 2, 3)  # O2 and the empty O6
     topic = queries.summary(year.but(topic="collaborative_leadership"))

@@ -71,6 +71,10 @@ def test_hand_counted_fixture_through_the_rollup(app):
     assert {r["key"]: (r["attendances"], r["unique_individuals"]) for r in found["subregion"]} == (
         report_fixture.EXPECTED_BY_SUBREGION
     )
+    by_people = {
+        r["key"]: (r["attendances"], r["attendees"], r["unique_individuals"]) for r in found["people_subregion"]
+    }
+    assert by_people == report_fixture.EXPECTED_BY_PEOPLE_SUBREGION
     assert_same(app)
     # The public entry point (the dashboard, the summary API) takes the same path.
     assert queries.figures(ReportFilters.school_year(2024), queries.SPLITS) == (summary, found)
@@ -121,16 +125,26 @@ def test_a_session_that_has_written_sees_its_own_change(app):
 def test_rebuild_from_scratch_gives_the_same_sums(app):
     report_fixture.build(merge=True)
     expected = via_rollup(app, 2024)
-    sums = db.session.execute(select(ReportRollupFigure).order_by(ReportRollupFigure.split, ReportRollupFigure.key))
-    before = [(r.split, r.key, r.attendances, r.attendees, r.individuals) for r in sums.scalars()]
+    sums = db.session.execute(
+        select(ReportRollupFigure).order_by(
+            ReportRollupFigure.school_year, ReportRollupFigure.split, ReportRollupFigure.key
+        )
+    )
+    before = [(r.school_year, r.split, r.key, r.attendances, r.attendees, r.individuals) for r in sums.scalars()]
     db.session.execute(update(ReportRollupFigure).values(attendances=ReportRollupFigure.attendances + 7))
     commit(db.session)
     runner = app.test_cli_runner()
     result = runner.invoke(args=["reports", "rollup", "--rebuild"])
     assert result.exit_code == 0, result.output
     assert "Recomputed the figures of 7 people" in result.output  # p1..p5, p7, and p6's survivor p1; p8 undone
-    sums = db.session.execute(select(ReportRollupFigure).order_by(ReportRollupFigure.split, ReportRollupFigure.key))
-    assert [(r.split, r.key, r.attendances, r.attendees, r.individuals) for r in sums.scalars()] == before
+    sums = db.session.execute(
+        select(ReportRollupFigure).order_by(
+            ReportRollupFigure.school_year, ReportRollupFigure.split, ReportRollupFigure.key
+        )
+    )
+    assert [
+        (r.school_year, r.split, r.key, r.attendances, r.attendees, r.individuals) for r in sums.scalars()
+    ] == before
     assert via_rollup(app, 2024) == expected
 
 

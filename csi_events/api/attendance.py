@@ -4,6 +4,7 @@ staff pages and exports (counting definitions: docs/architecture.md "Counting").
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,11 +29,68 @@ class RangeQuery(BaseModel):
 
 
 class SummaryQuery(RangeQuery):
-    subregion: str | None = Field(None, pattern=r"^([1-8]|countywide)$")
+    subregion: str | None = Field(None, pattern=r"^([1-8]|countywide)$", description="The opportunity's subregion")
+    people_subregion: str | None = Field(
+        None, pattern=r"^([1-8]|none)$", description="The participants' subregion (their school's, else its LEA's)"
+    )
     lea: str | None = Field(None, pattern=r"^\d{1,7}$", description="CD code (or id) of the LEA")
     kind: str | None = Field(None, max_length=30)
     modality: str | None = Field(None, max_length=20)
     topic: str | None = Field(None, max_length=60)
+    subregion_basis: Literal["participants", "opportunity"] = Field(
+        "participants",
+        description="by_subregion by the participants' schools (a school without a subregion takes its LEA's), "
+        "or by the opportunity's own subregion",
+    )
+
+
+class SplitRow(BaseModel):
+    attendances: int
+    attendees: int
+    unique_individuals: int
+
+
+class SubregionRow(SplitRow):
+    subregion: int | None = Field(description="1-8; null: countywide (opportunity) or neither (participants)")
+    basis: Literal["participants", "opportunity"]
+
+
+class MonthRow(SplitRow):
+    month: str
+
+
+class KindRow(SplitRow):
+    kind: str
+
+
+class ModalityRow(SplitRow):
+    modality: str
+
+
+class TopicRow(SplitRow):
+    topic: str
+
+
+class ReportSummary(BaseModel):
+    from_: date = Field(alias="from")
+    to: date
+    opportunities: int = Field(description="Learning opportunities offered: published, with a session in the range")
+    opportunities_with_attendance: int = Field(description="Of those, the ones with at least one attendance")
+    sessions: int
+    attendances: int
+    attendees: int
+    unique_individuals: int
+    leas: int
+    schools: int
+    subregions: int = Field(description="Subregions reached: distinct subregions of the participants' schools")
+    participants_without_subregion: int = Field(description="Unique individuals whose school and LEA have none")
+    by_subregion: list[SubregionRow]
+    by_month: list[MonthRow]
+    by_kind: list[KindRow]
+    by_modality: list[ModalityRow]
+    by_topic: list[TopicRow]
+    support_activities: int | None = None
+    support_hours: float | None = None
 
 
 def report_filters(query: RangeQuery, **extra) -> ReportFilters:
@@ -42,7 +100,7 @@ def report_filters(query: RangeQuery, **extra) -> ReportFilters:
         args["from"] = query.from_.isoformat()
     if query.to is not None:
         args["to"] = query.to.isoformat()
-    for key in ("subregion", "lea", "kind", "modality", "topic"):
+    for key in ("subregion", "people_subregion", "lea", "kind", "modality", "topic"):
         value = getattr(query, key, None)
         if value is not None:
             args[key] = value
@@ -129,21 +187,28 @@ def lea_attendance(caller, cd_code: str, query: RangeQuery):
     }
 
 
-@route("/reports/summary", scope="read", query=SummaryQuery, summary="Headline figures and splits")
+@route(
+    "/reports/summary",
+    scope="read",
+    query=SummaryQuery,
+    response=ReportSummary,
+    summary="Headline figures and splits",
+)
 def report_summary(caller, query: SummaryQuery):
     f = report_filters(query)
-    s, found = queries.figures(f, ("subregion", "month", "kind", "modality", "topic"))
-    body = {"from": f.date_from.isoformat(), "to": f.date_to.isoformat(), **s.as_dict()}
-    for by in ("subregion", "month", "kind", "modality", "topic"):
-        body[f"by_{by}"] = [
-            {
-                by: r["key"],
-                "attendances": r["attendances"],
-                "attendees": r["attendees"],
-                "unique_individuals": r["unique_individuals"],
-            }
-            for r in found[by]
-        ]
+    by_subregion = "people_subregion" if query.subregion_basis == "participants" else "subregion"
+    splits = ("month", "kind", "modality", "topic")
+    s, found = queries.figures(f, tuple(dict.fromkeys(("people_subregion", by_subregion, *splits))))
+    counts = ("attendances", "attendees", "unique_individuals")
+    body: dict = {"from": f.date_from.isoformat(), "to": f.date_to.isoformat(), **s.as_dict()}
+    neither = (r["unique_individuals"] for r in found["people_subregion"] if r["key"] is None)
+    body["participants_without_subregion"] = next(neither, 0)
+    body["by_subregion"] = [
+        {"subregion": r["key"], "basis": query.subregion_basis, **{k: r[k] for k in counts}}
+        for r in found[by_subregion]
+    ]
+    for by in splits:
+        body[f"by_{by}"] = [{by: r["key"], **{k: r[k] for k in counts}} for r in found[by]]
     support = support_for(f)
     if support is not None:
         body["support_activities"] = support.figures["count"]

@@ -7,6 +7,7 @@ The school year runs July 1 to June 30.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -17,9 +18,10 @@ from flask_babel import gettext as _
 from ..errors import ValidationFailed
 from ..localtime import parse_local_date
 from ..opportunities.models import MODALITIES, OPPORTUNITY_KINDS
+from .definitions import NARROWING_FILTERS
 
-COUNTYWIDE = "countywide"
-FILTER_KEYS = ("from", "to", "subregion", "lea", "kind", "modality", "topic", "school")
+COUNTYWIDE = "countywide"  # the opportunity-subregion filter: opportunities without a subregion
+NO_SUBREGION = "none"  # the participants'-subregion filter: people whose school and LEA have none
 
 
 def local_zone() -> ZoneInfo:
@@ -50,16 +52,48 @@ def local_midnight_utc(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=local_zone()).astimezone(UTC)
 
 
+def _lea(raw: str | None, errors: dict[str, list[str]]) -> str | None:
+    """The LEA filter: a name as typed, "Name (CD code)" as the type-ahead fills it in (the code is kept), or a
+    CD code; the name is looked up when the report is made (counting.resolve_lea)."""
+    value = " ".join((raw or "").split())
+    if not value:
+        return None
+    picked = re.search(r"\((\d{7})\)$", value)
+    if picked:
+        return picked.group(1)
+    if len(value) > 200:
+        errors["lea"] = [_("Type fewer characters of the LEA's name.")]
+        return None
+    return value
+
+
+def _subregion(args, key: str, bucket: str, errors: dict[str, list[str]]) -> int | str | None:
+    """A subregion filter: 1..8, the `bucket` word (countywide / none), or nothing."""
+    raw = (args.get(key) or "").strip()
+    if raw == bucket:
+        return bucket
+    if not raw:
+        return None
+    if raw.isdigit() and 1 <= int(raw) <= 8:
+        return int(raw)
+    if key == "subregion":
+        errors[key] = [_("Choose a subregion from 1 to 8, or countywide.")]
+    else:
+        errors[key] = [_("Choose a subregion from 1 to 8, or none.")]
+    return None
+
+
 @dataclass(frozen=True)
 class ReportFilters:
     date_from: date
     date_to: date
     subregion: int | str | None = None  # 1..8, "countywide" (opportunities without a subregion) or None
-    lea: str | None = None  # cd_code (7 digits) or the LEA's id
+    lea: str | None = None  # cd_code (7 digits), the LEA's id, or its name
     kind: str | None = None
     modality: str | None = None
     topic: str | None = None
     school: str | None = None  # CDS code (14 digits): the school pages
+    people_subregion: int | str | None = None  # 1..8 or "none": the participants' subregion (their school's or LEA's)
     preset: str | None = field(default=None, compare=False)
 
     # --- building -------------------------------------------------------------------------------
@@ -104,19 +138,10 @@ class ReportFilters:
         if date_to < date_from:
             errors.setdefault("to", []).append(_("The end date is before the start date."))
 
-        subregion: int | str | None = None
-        raw = (args.get("subregion") or "").strip()
-        if raw == COUNTYWIDE:
-            subregion = COUNTYWIDE
-        elif raw:
-            if raw.isdigit() and 1 <= int(raw) <= 8:
-                subregion = int(raw)
-            else:
-                errors["subregion"] = [_("Choose a subregion from 1 to 8, or countywide.")]
+        subregion = _subregion(args, "subregion", COUNTYWIDE, errors)
+        people_subregion = _subregion(args, "people_subregion", NO_SUBREGION, errors)
 
-        lea = (args.get("lea") or "").strip() or None
-        if lea is not None and not lea.isdigit():
-            errors["lea"] = [_("Give the LEA's 7-digit CD code.")]
+        lea = _lea(args.get("lea"), errors)
 
         kind = (args.get("kind") or "").strip() or None
         if kind is not None and kind not in OPPORTUNITY_KINDS:
@@ -132,7 +157,18 @@ class ReportFilters:
             errors["school"] = [_("Give the school's 14-digit CDS code.")]
         if errors:
             raise ValidationFailed(_("Some report filters are invalid."), fields=errors)
-        return cls(date_from, date_to, subregion, lea, kind, modality, topic, school, preset=preset or "current")
+        return cls(
+            date_from,
+            date_to,
+            subregion,
+            lea,
+            kind,
+            modality,
+            topic,
+            school,
+            people_subregion,
+            preset=preset or "current",
+        )
 
     def but(self, **changes) -> ReportFilters:
         return replace(self, **changes)
@@ -160,10 +196,10 @@ class ReportFilters:
     def to_args(self, **extra) -> dict[str, str]:
         """Query-string arguments that rebuild these filters (for links and exports)."""
         args: dict[str, str] = {"from": self.date_from.isoformat(), "to": self.date_to.isoformat()}
-        for key in ("subregion", "lea", "kind", "modality", "topic", "school"):
-            value = getattr(self, key)
+        for flt in NARROWING_FILTERS:
+            value = getattr(self, flt.name)
             if value is not None:
-                args[key] = str(value)
+                args[flt.arg] = str(value)
         args.update({k: str(v) for k, v in extra.items() if v is not None})
         return args
 

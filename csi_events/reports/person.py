@@ -13,7 +13,7 @@ from ..extensions import db
 from ..opportunities.models import Session
 from ..people.models import Person
 from ..registrations.models import Registration
-from .counting import COUNTED_STATUSES, Opp
+from .counting import Opp, attendance_conditions
 from .filters import school_year_bounds
 
 
@@ -51,11 +51,7 @@ def person_attendance_select(person_id: int) -> Select:
         .join(Session, Session.id == CheckIn.session_id)
         .join(Opp, Opp.id == Session.opportunity_id)
         .join(per_opp, per_opp.c.opp == Opp.id)
-        .where(
-            CheckIn.undone_at.is_(None),
-            Opp.status.in_(COUNTED_STATUSES),
-            CheckIn.person_id.in_(_person_and_merged(person_id)),
-        )
+        .where(*attendance_conditions(), CheckIn.person_id.in_(_person_and_merged(person_id)))
         .order_by(Session.starts_at, CheckIn.id)
     )
 

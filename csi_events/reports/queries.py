@@ -1,7 +1,7 @@
 """The one set of report queries: pages, exports and the API all read their figures from here.
 
 This module is the public entry point; the code lives by responsibility in:
-- counting.py: the counting rules (DESIGN.md "Counting", made exact), the person-side Scope and the
+- counting.py: the counting rules (docs/architecture.md "Counting", made exact), the person-side Scope and the
   building blocks (attendance_select, month_expression);
 - figures.py: the headline figures and splits, one statement, served through cache.py;
 - places.py: what the LEA, school and subregion pages add (places attached to rows, sessions attended);

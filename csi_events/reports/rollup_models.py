@@ -2,7 +2,7 @@
 person by person, so that the first view after a check-in reads a few hundred rows instead of aggregating
 every attendance of the year.
 
-- report_dirty_people: people whose figures may have changed. Database triggers (reports/rollup_triggers.py)
+- report_dirty_people: people whose figures may have changed. Database triggers (reports/watch.py)
   add a row in the same statement as every change that can move a figure: a check-in made, undone, moved or
   deleted; a person's LEA, school or merge; an opportunity's status, subregion, kind or modality; its topics;
   a session's start or opportunity. No code path has to remember it: ORM, Core, raw SQL and COPY alike.
@@ -48,7 +48,7 @@ class ReportRollupFigure(db.Model):
 @event.listens_for(db.metadata, "after_create")
 def _create_triggers(_metadata, connection, **kw) -> None:
     """A database made from the models (tests, the bench) gets the triggers too; migrations make their own."""
-    from .rollup_triggers import create_triggers
+    from .watch import create_triggers
 
     tables = {t.name for t in kw.get("tables") or ()}
     if not tables or {"checkins", "report_dirty_people"} <= tables:

@@ -55,6 +55,21 @@ def support_for(f: ReportFilters) -> SupportSide | None:
     return SupportSide(figures, list_args(filters))
 
 
+def consultation_modalities(f: ReportFilters) -> list[str]:
+    """The modalities (on_site, virtual, phone) of the consultation visits among the support activities of `f`, in
+    the order support/queries.py lists them (the press paragraph's "including on-site and virtual ...")."""
+    subregion = f.subregion if isinstance(f.subregion, int) else None
+    lea = queries.resolve_lea(f.lea)
+    found = support_figures(
+        date_from=f.date_from,
+        date_to=f.date_to,
+        subregion=subregion,
+        lea_id=lea.id if lea else None,
+        kind="consultation_visit",
+    )
+    return [r["modality"] for r in found.get("by_modality", []) if r["count"]]
+
+
 def lea_support_for(lea_id: int, f: ReportFilters) -> SupportSide:
     """An LEA's support activities in the period of `f` (the LEA page)."""
     figures = lea_support(lea_id, f.date_from, f.date_to)

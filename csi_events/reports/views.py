@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, render_template, request, url_for
-from flask_babel import format_decimal, format_number
+from flask_babel import format_decimal, format_number, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,7 +21,9 @@ from ..labels import label
 from ..opportunities.models import MODALITIES, OPPORTUNITY_KINDS, PILLARS, OpportunityTopic
 from ..paging import page_number
 from . import queries
-from .filters import COUNTYWIDE, ReportFilters, local_today, school_year_label, school_year_of
+from .definitions import DASHBOARD_SPLITS, FIGURES, SPLIT_BY_NAME
+from .filters import COUNTYWIDE, NO_SUBREGION, ReportFilters, local_today, school_year_label, school_year_of
+from .press import paragraphs
 from .support_side import lea_support_for, support_for
 
 bp = Blueprint("reports", __name__)
@@ -35,31 +37,34 @@ bp.add_app_template_global(format_number, "format_number")
 bp.add_app_template_global(format_decimal, "format_decimal")
 
 
+@bp.app_template_filter("chart_lines")
+def chart_lines(label: str, width: int = 24, lines: int = 2) -> list[str]:
+    """A chart label in at most `lines` lines of about `width` characters, broken at spaces; "…" ends a label that
+    does not fit (the bar's <title> and the table keep the full text)."""
+    words, out = str(label).split(), [""]
+    for word in words:
+        candidate = f"{out[-1]} {word}".strip()
+        if len(candidate) <= width or not out[-1]:
+            out[-1] = candidate
+        elif len(out) < lines:
+            out.append(word)
+        else:
+            out[-1] = out[-1] + " …"
+            break
+    return [line if len(line) <= width + 2 else line[: width - 1] + "…" for line in out]
+
+
 @bp.app_template_filter("dict_without")
 def dict_without(value: dict, *keys: str) -> dict:
     return {k: v for k, v in value.items() if k not in keys}
 
 
 def figure_labels() -> dict[str, str]:
-    return {
-        "opportunities": _("Learning opportunities"),
-        "sessions": _("Sessions"),
-        "attendances": _("Attendances"),
-        "attendees": _("Attendees"),
-        "unique_individuals": _("Unique individuals"),
-        "leas": _("LEAs reached"),
-        "schools": _("Schools reached"),
-    }
+    return {f.name: str(f.label) for f in FIGURES}
 
 
 def split_labels() -> dict[str, str]:
-    return {
-        "month": _("By month"),
-        "subregion": _("By subregion"),
-        "topic": _("By topic"),
-        "kind": _("By kind"),
-        "modality": _("By modality"),
-    }
+    return {name: str(SPLIT_BY_NAME[name].title) for name in DASHBOARD_SPLITS}
 
 
 def key_label(by: str, key) -> str:
@@ -71,7 +76,9 @@ def key_label(by: str, key) -> str:
         from flask_babel import format_date
 
         return format_date(date(year, month, 1), "MMM y")
-    if by == "subregion":
+    if by == "people_subregion" and key is None:
+        return _("Neither school nor LEA has one")
+    if by in ("subregion", "people_subregion"):
         return subregion_label(key)
     return label(key)
 
@@ -87,31 +94,9 @@ def key_filters(f: ReportFilters, by: str, key) -> dict[str, str]:
         return f.but(date_from=max(f.date_from, first), date_to=min(f.date_to, nxt - timedelta(days=1))).to_args()
     if by == "subregion":
         return f.but(subregion=COUNTYWIDE if key is None else key).to_args()
+    if by == "people_subregion":
+        return f.but(people_subregion=NO_SUBREGION if key is None else key).to_args()
     return f.but(**{by: key}).to_args()
-
-
-def summary_sentence(f: ReportFilters, s: queries.Summary) -> str:
-    values = {
-        "opportunities": format_number(s.opportunities),
-        "attendees": format_number(s.attendees),
-        "individuals": format_number(s.unique_individuals),
-        "schools": format_number(s.schools),
-        "leas": format_number(s.leas),
-    }
-    if f.school_year_start is not None:
-        return _(
-            "In %(period)s, %(opportunities)s learning opportunities reached %(attendees)s attendees representing "
-            "%(individuals)s unique individuals from %(schools)s schools in %(leas)s LEAs.",
-            period=f.period_label,
-            **values,
-        )
-    return _(
-        "From %(start)s to %(end)s, %(opportunities)s learning opportunities reached %(attendees)s attendees "
-        "representing %(individuals)s unique individuals from %(schools)s schools in %(leas)s LEAs.",
-        start=f.date_from.isoformat(),
-        end=f.date_to.isoformat(),
-        **values,
-    )
 
 
 def _filters_or_errors():
@@ -137,7 +122,47 @@ def _filter_context(f: ReportFilters | None, errors: dict) -> dict:
             ("custom", _("Custom dates")),
         ],
         "figure_labels": figure_labels(),
+        "lea_value": _lea_value(f),
     }
+
+
+def _lea_value(f: ReportFilters | None) -> str | None:
+    """The LEA filter as the type-ahead shows a chosen LEA: "Name (CD code)"."""
+    if f is None or f.lea is None:
+        return None
+    try:
+        lea = queries.resolve_lea(f.lea)
+    except ValidationFailed:
+        return None
+    return f"{lea.name} ({lea.cd_code})" if lea else None
+
+
+def _split_note(by: str, rows: list[dict]) -> str | None:
+    """What a subregion chart shows, and how many participants have no subregion."""
+    if by == "subregion":
+        return _("Each opportunity counts under its own subregion; countywide ones have none.")
+    if by != "people_subregion":
+        return None
+    neither = next((r["unique_individuals"] for r in rows if r["key"] is None), 0)
+    return ngettext(
+        "Each participant counts under their school's subregion (a school without one: its LEA's). "
+        "%(count)s participant has neither.",
+        "Each participant counts under their school's subregion (a school without one: its LEA's). "
+        "%(count)s participants have neither.",
+        neither,
+        count=format_number(neither),
+    )
+
+
+def dashboard_splits(f: ReportFilters, found: dict[str, list[dict]]) -> list[dict]:
+    splits = []
+    for by, title in split_labels().items():
+        rows = [r for r in found[by] if not (by == "people_subregion" and r["key"] is None)]
+        for r in rows:
+            r["label"] = key_label(by, r["key"])
+            r["args"] = key_filters(f, by, r["key"])
+        splits.append({"by": by, "title": title, "rows": rows, "note": _split_note(by, found[by])})
+    return splits
 
 
 @bp.get("/staff/reports")
@@ -152,19 +177,14 @@ def dashboard():
     except ValidationFailed as err:
         context["errors"] = err.fields
         return render_template("reports/dashboard.html", summary=None, **context), 422
-    splits = []
-    for by, title in split_labels().items():
-        rows = found[by]
-        for r in rows:
-            r["label"] = key_label(by, r["key"])
-            r["args"] = key_filters(f, by, r["key"])
-        splits.append({"by": by, "title": title, "rows": rows})
+    support = support_for(f)
     return render_template(
         "reports/dashboard.html",
         summary=s,
-        sentence=summary_sentence(f, s),
-        splits=splits,
-        support=support_for(f),
+        figures=FIGURES,
+        paragraphs=paragraphs(f, s, support),
+        splits=dashboard_splits(f, found),
+        support=support,
         **context,
     )
 
