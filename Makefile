@@ -4,6 +4,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# BASE_URL (links in e-mails and QR codes) follows PORT when it is not set: csi_events/config.py reads PORT.
+export PORT
 PYTEST_ARGS ?= -n auto
 export FLASK_APP := app
 

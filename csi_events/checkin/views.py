@@ -19,6 +19,7 @@ from ..errors import Forbidden, NotFound
 from ..extensions import db, limiter
 from ..labels import choices
 from ..links import LinkInvalid, read_token
+from ..localtime import local_today, to_local
 from ..opportunities.models import Session
 from ..people.models import PERSON_ROLES
 from . import services
@@ -33,6 +34,8 @@ OFFLINE_ASSETS = (
     "js/checkin.js",
     "js/checkin-store.js",
     "js/checkin-camera.js",
+    "js/site.js",
+    "js/directory_typeahead.js",
     "vendor/jsQR.js",
 )
 
@@ -49,11 +52,16 @@ def _session_for_current_user(session_id: int) -> Session:
 @bp.get("/staff/checkin")
 @signed_in_required
 def my_sessions():
+    """The "Today" page: the user's sessions of today, then the next ones, each one tap from its check-in."""
     sessions = services.sessions_for_user(current_user)
     now = utcnow()
+    today = local_today()
+    todays = [s for s in sessions if to_local(s.starts_at).date() <= today]
     return render_template(
         "checkin/sessions.html",
-        sessions=sessions,
+        todays=todays,
+        later=[s for s in sessions if s not in todays][:20],
+        today=now,
         open_ids={s.id for s in sessions if services.checkin_window_open(s, now)},
     )
 
