@@ -694,6 +694,7 @@ async function main() {
   renderNotArrived();
   await updateNetStatus();
   root.dataset.ready = "1";
+  performance.mark("checkin-ready"); // bench/checkin_page.py: the page is usable from here
   if (navigator.onLine) flushQueue();
   setUpServiceWorker();
 }
