@@ -9,7 +9,7 @@ export PORT
 PYTEST_ARGS ?= -n auto
 export FLASK_APP := app
 
-.PHONY: setup run test lint format clean
+.PHONY: setup run test lint format clean screens
 
 # Compiled catalogs (.mo) are build artifacts: one per translations/<lang>/LC_MESSAGES/messages.po.
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
@@ -38,6 +38,10 @@ test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# PNG screenshots of the main screens at phone and laptop size into docs/screens/ (needs /usr/bin/chromium).
+screens: setup
+	$(BIN)/python bench/screens.py
 
 lint: setup
 	$(BIN)/ruff check --fix .
