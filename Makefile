@@ -5,6 +5,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# BASE_URL (links in e-mails and QR codes) follows PORT when it is not set: csi_events/config.py reads PORT.
+export PORT
 PYTEST_ARGS ?= -n auto
 # What mypy checks (configuration: [tool.mypy] in pyproject.toml), each kept free of errors; not yet listed:
 # csi_events/reports, csi_events/demo, csi_events/migrations.
@@ -13,7 +15,7 @@ MYPY_PACKAGES := $(wildcard csi_events/*.py) csi_events/api csi_events/attendanc
 	csi_events/registrations csi_events/support csi_events/checkin
 export FLASK_APP := app
 
-.PHONY: setup run test test-fast typecheck lint format clean
+.PHONY: setup run test test-fast typecheck lint format clean screens
 
 # Compiled catalogs (.mo) are build artifacts: one per translations/<lang>/LC_MESSAGES/messages.po.
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
@@ -51,6 +53,10 @@ test-fast: setup
 
 typecheck: setup
 	$(BIN)/mypy $(MYPY_PACKAGES)
+
+# PNG screenshots of the main screens at phone and laptop size into docs/screens/ (needs /usr/bin/chromium).
+screens: setup
+	$(BIN)/python bench/screens.py
 
 lint: setup
 	$(BIN)/ruff check --fix .

@@ -22,11 +22,17 @@ def _is_local_http(base_url: str) -> bool:
     return parts.scheme == "http" and (parts.hostname or "") in {"127.0.0.1", "localhost", "::1"}
 
 
+def _local_base_url() -> str:
+    """Without BASE_URL, links point to this machine on the port being served (`make run PORT=8080`)."""
+    port = os.environ.get("PORT", "").strip()
+    return f"http://127.0.0.1:{port if port.isdigit() else 5000}"
+
+
 def load_config(instance_path: str) -> dict:
     instance = Path(instance_path)
     sqlite_default = f"sqlite:///{instance / 'csi_events.db'}"
     secret = os.environ.get("SECRET_KEY") or _instance_secret(instance)
-    base_url = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    base_url = (os.environ.get("BASE_URL") or _local_base_url()).rstrip("/")
     # Secure cookies everywhere except plain http on localhost (development); SESSION_COOKIE_SECURE overrides.
     secure_cookies = _bool("SESSION_COOKIE_SECURE", not _is_local_http(base_url))
     absolute_hours = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT_HOURS", "12"))
@@ -75,6 +81,8 @@ def load_config(instance_path: str) -> dict:
         "CATALOG_PER_PAGE": 20,
         # The center's name in the reports' press paragraph (and certificates).
         "CENTER_NAME": os.environ.get("CENTER_NAME", "Greater Los Angeles R-TAC"),
+        # The centre's address shown on opportunity pages for questions ("Questions? Write to ...").
+        "CENTER_CONTACT_EMAIL": os.environ.get("CENTER_CONTACT_EMAIL", "help@csi-events.local"),
     }
 
 

@@ -68,3 +68,26 @@ def label(code: str | None) -> str:
 
 def choices(codes) -> list[tuple[str, str]]:
     return [(code, label(code)) for code in codes]
+
+
+def lazy_choices(codes) -> list[tuple[str, object]]:
+    """Choices for a form class (built at import time): each label is translated when the page renders."""
+    return [(code, LABELS.get(code, code)) for code in codes]
+
+
+# Free tags are stored as slugs ("restorative-practices"); these are shown in capitals, the rest as words.
+TAG_ACRONYMS = frozenset({"ccspp", "mtss", "lcap", "elo-p", "pbis", "sel", "iep", "ell", "elpac", "cde", "lea", "coe"})
+
+
+def topic_label(code: str | None) -> str:
+    """A topic for people: a pillar by its (translated) name, a free tag as readable words, never a slug."""
+    if not code:
+        return ""
+    found = LABELS.get(code)
+    if found is not None:
+        return str(found)
+    if code in TAG_ACRONYMS:
+        return code.upper()
+    words = code.replace("_", " ").replace("-", " ").split()
+    text = " ".join(w.upper() if w in TAG_ACRONYMS else w for w in words)
+    return text[:1].upper() + text[1:]

@@ -150,7 +150,7 @@ def test_seats_shown_on_cards(client, db):
     make_opportunity(title="Open", capacity=None)
     db.session.commit()
     page = client.get("/opportunities").get_data(as_text=True)
-    assert "2 seats left" in page and "Full — join the waitlist" in page and "Unlimited" in page
+    assert "2 seats left" in page and "Waitlist open" in page and "Open to all" in page
 
 
 def test_catalog_query_counts_seats_per_opportunity(db):

@@ -313,9 +313,9 @@ def test_detail_seat_wording_full_and_unlimited_and_virtual(client, db):
     unlimited.sessions[0].virtual_url = "https://meet.example.org/secret-room"
     db.session.commit()
     page = client.get(f"/opportunities/{full.id}").get_data(as_text=True)
-    assert "Full — join the waitlist" in page and "Join the waitlist" in page
+    assert "Waitlist open" in page and "Join the waitlist" in page
     page = client.get(f"/opportunities/{unlimited.id}").get_data(as_text=True)
-    assert "Unlimited" in page and "Virtual" in page
+    assert "Open to all" in page and "Virtual" in page
     assert "secret-room" not in page  # the meeting link goes to registered people only
 
 

@@ -28,7 +28,7 @@ def test_ticket_page_shows_person_opportunity_local_times_status_and_qr(client, 
     html = response.get_data(as_text=True)
     assert "Maya Chen" in html
     assert "Restorative Practices Workshop" in html
-    assert "March 5, 2030" in html and "March 12, 2030" in html
+    assert "Mar 5, 2030" in html and "Mar 12, 2030" in html
     assert "3:30" in html and "5:30" in html  # 23:30-01:30 UTC shown in Pacific time
     assert "Confirmed" in html
     assert "<svg" in html and "<path" in html and "<script" not in html.split("<svg", 1)[1].split("</svg>", 1)[0]

@@ -61,7 +61,8 @@ def safe_next(target: str | None) -> str | None:
 
 
 def _landing(user: User) -> str:
-    return url_for("opportunities.staff_list") if user.is_staff else url_for("opportunities.catalog")
+    """Staff land on their opportunities; a facilitator on "Today" (their sessions, one tap from check-in)."""
+    return url_for("opportunities.staff_list") if user.is_staff else url_for("checkin.my_sessions")
 
 
 def _finish_login(user: User, remember: bool, next_url: str | None, **details):

@@ -13,12 +13,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from ..auth.access import signed_in_required
+from ..auth.access import access_rule, signed_in_required
 from ..db import commit, utcnow
 from ..errors import Forbidden, NotFound
 from ..extensions import db, limiter
 from ..labels import choices
 from ..links import LinkInvalid, read_token
+from ..localtime import local_today, to_local
 from ..opportunities.models import Session
 from ..people.models import PERSON_ROLES
 from . import services
@@ -33,6 +34,8 @@ OFFLINE_ASSETS = (
     "js/checkin.js",
     "js/checkin-store.js",
     "js/checkin-camera.js",
+    "js/site.js",
+    "js/directory_typeahead.js",
     "vendor/jsQR.js",
 )
 
@@ -49,11 +52,16 @@ def _session_for_current_user(session_id: int) -> Session:
 @bp.get("/staff/checkin")
 @signed_in_required
 def my_sessions():
+    """The "Today" page: the user's sessions of today, then the next ones, each one tap from its check-in."""
     sessions = services.sessions_for_user(current_user)
     now = utcnow()
+    today = local_today()
+    todays = [s for s in sessions if to_local(s.starts_at).date() <= today]
     return render_template(
         "checkin/sessions.html",
-        sessions=sessions,
+        todays=todays,
+        later=[s for s in sessions if s not in todays][:20],
+        today=now,
         open_ids={s.id for s in sessions if services.checkin_window_open(s, now)},
     )
 
@@ -108,6 +116,7 @@ def _service_worker_source(static_folder: str) -> tuple[str, str]:
 
 
 @bp.get("/staff/checkin/sw.js")
+@access_rule("public")
 def service_worker():
     """The check-in page's service worker (scope /staff/checkin/): it keeps the page, its code and the
     roster for offline use. Public: it holds no data, only code."""
@@ -118,9 +127,6 @@ def service_worker():
     response.headers["Service-Worker-Allowed"] = "/staff/checkin/"
     response.headers["Cache-Control"] = "no-cache"
     return response
-
-
-service_worker.access_rule = "public"  # type: ignore[attr-defined]  # read by the route x role test
 
 
 def _client_messages() -> dict:
@@ -164,6 +170,7 @@ def _failed(response) -> bool:
 
 @bp.route("/here", methods=["GET", "POST"])
 @limiter.limit("5 per minute", methods=["POST"], deduct_when=_failed)
+@access_rule("public")
 def here():
     """Attendees of a virtual session check themselves in with their e-mail and the code shown."""
     form = HereForm()
@@ -179,10 +186,8 @@ def here():
     return render_template("checkin/here.html", form=form), status
 
 
-here.access_rule = "public"  # type: ignore[attr-defined]  # read by the route x role test
-
-
 @bp.route("/here/<token>", methods=["GET", "POST"])
+@access_rule("signed-link")
 def here_link(token: str):
     """The "I'm here" link of a reminder e-mail: a button (so that link scanners in mail systems do not
     check anyone in), valid only in the session's check-in window."""
@@ -204,6 +209,3 @@ def here_link(token: str):
         return render_template("checkin/here_done.html", result=outcome[1])
     status = 200 if window_open else 409
     return render_template("checkin/here_link.html", form=form, session=session, window_open=window_open), status
-
-
-here_link.access_rule = "signed-link"  # type: ignore[attr-defined]  # read by the route x role test

@@ -21,6 +21,7 @@ from ..auth.services import create_user
 from ..checkin.scan import check_in
 from ..db import utcnow
 from ..directory.models import Lea, School
+from ..directory.services import KNOWN_ALIASES
 from ..extensions import db
 from ..localtime import local_to_utc, to_local
 from ..opportunities import services as opportunities
@@ -58,7 +59,13 @@ def load_directory(schools: list[data.DemoSchool], report: DemoReport) -> dict[s
     for item in data.LEAS:
         lea = leas.get(item.cd_code)
         if lea is None:
-            lea = Lea(cd_code=item.cd_code, name=item.name, kind=item.kind, county="Los Angeles")
+            lea = Lea(
+                cd_code=item.cd_code,
+                name=item.name,
+                kind=item.kind,
+                county="Los Angeles",
+                aliases=KNOWN_ALIASES.get(item.cd_code),
+            )
             db.session.add(lea)
             leas[item.cd_code] = lea
             report.leas += 1

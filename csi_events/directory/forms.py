@@ -51,6 +51,7 @@ class LeaForm(_TranslatedChoices):
     ccspp_cohort = StringField(
         _l("CCSPP cohort"), validators=[Optional(), Length(max=40)], filters=[lambda v: v.strip() if v else v]
     )
+    aliases = StringField(_l("Other names"), render_kw={"maxlength": 500})
 
 
 class SchoolForm(_TranslatedChoices):

@@ -21,6 +21,8 @@ class Lea(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     cd_code: Mapped[str] = mapped_column(String(7), unique=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
+    # Short names people type ("LAUSD, LA Unified"), comma-separated; the type-ahead and sign-up find them.
+    aliases: Mapped[str | None] = mapped_column(String(500))
     kind: Mapped[str] = mapped_column(String(20), default="district")
     county: Mapped[str] = mapped_column(String(60), default="Los Angeles")
     subregion: Mapped[int | None] = mapped_column(Integer)

@@ -138,6 +138,7 @@ def _import_leas(
         was_closed = bool(found.is_closed) if found else False
         if found is None:
             lea = Lea(
+                aliases=KNOWN_ALIASES.get(cd),
                 cd_code=cd,
                 name=name,
                 kind=_infer_kind(name, district_row, its_schools),
@@ -236,7 +237,9 @@ def lea_query(
 ) -> Select:
     stmt = select(Lea)
     for word in _words(q):
-        condition: ColumnElement[bool] = Lea.name.ilike(_like(word), escape="\\")
+        condition: ColumnElement[bool] = or_(
+            Lea.name.ilike(_like(word), escape="\\"), Lea.aliases.ilike(_like(word), escape="\\")
+        )
         if word.isdigit():
             condition = or_(condition, Lea.cd_code.startswith(word))
         stmt = stmt.where(condition)
@@ -326,16 +329,48 @@ def _check_choice(name: str, value: str, allowed) -> str:
     return value
 
 
+ALIASES_MAX = 500
+# Short names nearly everyone in Los Angeles County uses, given to these LEAs when they are first imported
+# (by CD code); staff add others on each LEA's edit page. The migration that added the column sets the same.
+KNOWN_ALIASES = {"1964733": "LAUSD, LA Unified", "1964725": "LBUSD, Long Beach USD"}
+
+
+def clean_aliases(text: str | None) -> str | None:
+    """Comma- or line-separated short names, trimmed, without repeats: "LAUSD, LA Unified"; None when empty.
+    Too long a list is refused (ValidationFailed on field `aliases`)."""
+    seen: dict[str, str] = {}
+    for part in (text or "").replace("\n", ",").split(","):
+        alias = " ".join(part.split())
+        if alias and alias.lower() not in seen:
+            seen[alias.lower()] = alias
+    joined = ", ".join(seen.values())
+    if len(joined) > ALIASES_MAX:
+        raise ValidationFailed(
+            _("Some fields are invalid."),
+            fields={"aliases": [_("At most %(n)d characters in all.", n=ALIASES_MAX)]},
+        )
+    return joined or None
+
+
 def update_lea(
-    lea: Lea, *, kind: str, subregion, ccspp_status: str, ccspp_cohort: str | None, actor=None
+    lea: Lea,
+    *,
+    kind: str,
+    subregion,
+    ccspp_status: str,
+    ccspp_cohort: str | None,
+    aliases: str | None = None,
+    actor=None,
 ) -> dict[str, tuple]:
-    """Apply a staff edit; returns {field: (old, new)} of what changed (audited)."""
+    """Apply a staff edit; returns {field: (old, new)} of what changed (audited). `aliases` None: unchanged."""
     new = {
         "kind": _check_choice("kind", kind, LEA_KINDS),
         "subregion": check_subregion(subregion),
         "ccspp_status": _check_choice("ccspp_status", ccspp_status, CCSPP_STATUSES),
         "ccspp_cohort": (ccspp_cohort or "").strip()[:40] or None,
     }
+    if aliases is not None:
+        new["aliases"] = clean_aliases(aliases)
     changes = {k: (getattr(lea, k), v) for k, v in new.items() if getattr(lea, k) != v}
     for key, (_old, value) in changes.items():
         setattr(lea, key, value)

@@ -122,6 +122,7 @@ def lea_edit(lea_id: int):
             subregion=form.subregion.data,
             ccspp_status=form.ccspp_status.data,
             ccspp_cohort=form.ccspp_cohort.data,
+            aliases=form.aliases.data or "",
             actor=current_user,
         ),
         "directory/lea_edit.html",

@@ -12,6 +12,7 @@ from ..errors import NotFound
 from ..paging import page_number
 from ..registrations.services import registration_closed_reason
 from .calendar import calendar_ics, opportunity_ics
+from .calendar_links import CalendarEvent, google_url, map_url, outlook_url
 from .forms import CatalogFilterForm
 from .models import LearningOpportunity
 from .queries import CatalogFilters, catalog_all, catalog_page, load_opportunity, registration_counts, tags_in_use
@@ -76,6 +77,8 @@ def detail(opportunity_id: int):
     now = utcnow()
     closed_reason = registration_closed_reason(opp, now)
     manager = can_manage_opportunity(current_user, opp)
+    upcoming = [s for s in opp.sessions if s.ends_at > now]
+    next_session = upcoming[0] if upcoming else (opp.sessions[-1] if opp.sessions else None)
     return render_template(
         "opportunities/detail.html",
         opp=opp,
@@ -85,7 +88,27 @@ def detail(opportunity_id: int):
         register_url=url_for("registrations.register", opportunity_id=opp.id),
         manager=manager,
         now=now,
+        next_session=next_session,
+        calendar=_calendar_links(opp, next_session),
+        map_url=map_url,
     )
+
+
+def _calendar_links(opp: LearningOpportunity, session) -> dict[str, str]:
+    """Google and Outlook links for the next session (the .ics file holds them all)."""
+    if session is None:
+        return {}
+    number = opp.sessions.index(session) + 1
+    title = opp.title if len(opp.sessions) == 1 else f"{opp.title} ({number}/{len(opp.sessions)})"
+    page = url_for("opportunities.detail", opportunity_id=opp.id, _external=True)
+    event = CalendarEvent(
+        title=title,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        location=session.venue or _("Online"),
+        details=f"{opp.summary}\n\n{page}".strip(),
+    )
+    return {"google": google_url(event), "outlook": outlook_url(event)}
 
 
 @bp.get("/opportunities/<int:opportunity_id>.ics")

@@ -21,7 +21,7 @@ from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..directory.subregions import SUBREGIONS
-from ..labels import choices
+from ..labels import lazy_choices, topic_label
 from .models import MODALITIES, OPPORTUNITY_KINDS, PILLARS
 
 EMPTY_SESSION_ROWS = 3  # offered on a new form, so that adding sessions works without JavaScript
@@ -77,11 +77,11 @@ class OpportunityForm(FlaskForm):
         render_kw={"rows": 2},
     )
     description = TextAreaField(_l("Description"), render_kw={"rows": 8})
-    kind = SelectField(_l("Kind"), choices=choices(OPPORTUNITY_KINDS))
-    modality = SelectField(_l("Modality"), choices=choices(MODALITIES))
+    kind = SelectField(_l("Kind"), choices=lazy_choices(OPPORTUNITY_KINDS))
+    modality = SelectField(_l("Modality"), choices=lazy_choices(MODALITIES))
     subregion = SelectField(_l("Subregion"), choices=[], validate_choice=False)
     audience = StringField(_l("Audience"), filters=[_strip], description=_l("For example: teachers and coordinators"))
-    topics = CheckboxListField(_l("Community-schools pillars"), choices=choices(PILLARS), validate_choice=False)
+    topics = CheckboxListField(_l("Community-schools pillars"), choices=lazy_choices(PILLARS), validate_choice=False)
     tags = StringField(_l("Other tags"), filters=[_strip], description=_l("Separate tags with commas."))
     capacity = StringField(
         _l("Capacity"),
@@ -122,8 +122,8 @@ class CatalogFilterForm(Form):
 
     q = StringField(_l("Search"), filters=[_strip])
     subregion = SelectField(_l("Subregion"), choices=[], default="")
-    modality = SelectField(_l("Modality"), choices=[("", _l("Any"))] + choices(MODALITIES), default="")
-    kind = SelectField(_l("Kind"), choices=[("", _l("Any"))] + choices(OPPORTUNITY_KINDS), default="")
+    modality = SelectField(_l("Modality"), choices=[("", _l("Any"))] + lazy_choices(MODALITIES), default="")
+    kind = SelectField(_l("Kind"), choices=[("", _l("Any"))] + lazy_choices(OPPORTUNITY_KINDS), default="")
     topic = SelectField(_l("Topic"), choices=[], default="")
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
@@ -134,10 +134,13 @@ class CatalogFilterForm(Form):
         self.subregion.choices = (
             [("", str(_l("Any")))] + [("countywide", str(_l("Countywide")))] + subregion_choices("")[1:]
         )
-        self.topic.choices = [("", str(_l("Any")))] + choices(PILLARS) + [(t, t) for t in tags]
+        # The four pillars by name, then the free tags in use, each with a readable label (never its slug).
+        pillars = [(code, topic_label(code)) for code in PILLARS]
+        free_tags = sorted(((t, topic_label(t)) for t in tags if t not in PILLARS), key=lambda c: c[1].lower())
+        self.topic.choices = [("", str(_l("Any")))] + pillars + free_tags
         if self.topic.data and self.topic.data not in {c[0] for c in self.topic.choices}:
             # A tag not in use (yet): still a valid filter, it simply matches nothing.
-            self.topic.choices.append((self.topic.data, self.topic.data))
+            self.topic.choices.append((self.topic.data, topic_label(self.topic.data)))
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

@@ -157,7 +157,7 @@ def lookup_lea(text: str | None) -> Lea | None:
         if lea is None:
             raise ValidationFailed(_("Unknown LEA."), fields={"lea": [_("No LEA has the CD code %(c)s.", c=code)]})
         return lea
-    lea = _unique_by_name(select(Lea), Lea.name, value)
+    lea = _unique_by_name(select(Lea), Lea.name, value) or _by_alias(value)
     if lea is None:
         raise ValidationFailed(
             _("Unknown LEA."),
@@ -201,6 +201,14 @@ def _trailing_code(value: str, digits: int) -> str | None:
     if len(candidate) == digits and candidate.isdigit():
         return candidate
     return None
+
+
+def _by_alias(value: str) -> Lea | None:
+    """The one LEA that has `value` among its aliases ("lausd" finds Los Angeles Unified)."""
+    wanted = value.strip().lower()
+    candidates = db.session.scalars(select(Lea).where(Lea.aliases.icontains(wanted, autoescape=True)).limit(20))
+    found = [lea for lea in candidates if wanted in (a.strip().lower() for a in (lea.aliases or "").split(","))]
+    return found[0] if len(found) == 1 else None
 
 
 def _unique_by_name(stmt, column, value: str):

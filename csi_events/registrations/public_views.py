@@ -12,10 +12,14 @@ from ..auth.access import access_rule
 from ..db import commit, utcnow
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db, limiter
-from ..links import LinkInvalid, read_token
+from ..links import LinkInvalid, make_token, read_token
+from ..localtime import to_local
 from ..opportunities.calendar import opportunity_ics
 from ..opportunities.models import LearningOpportunity
+from ..opportunities.queries import registration_counts
 from ..people.models import Person, normalize_email
+from ..reports.filters import school_year_label
+from ..reports.person import certificate_data
 from . import services
 from .forms import ActionForm, ManageLinkForm, RegistrationForm
 from .manage_links import request_manage_link
@@ -81,7 +85,18 @@ def register(opportunity_id: int):
             )
             return _private(Response(page, status=200))
     status = 422 if request.method == "POST" else 200
-    return render_template("registrations/register.html", opportunity=opportunity, form=form), status
+    page = render_template(
+        "registrations/register.html", opportunity=opportunity, form=form, full=_is_full(opportunity)
+    )
+    return page, status
+
+
+def _is_full(opportunity: LearningOpportunity) -> bool:
+    """Every seat taken: the form is the waitlist's ("Join the waitlist")."""
+    if opportunity.capacity is None:
+        return False
+    counts = registration_counts([opportunity.id]).get(opportunity.id)
+    return counts is not None and counts.confirmed >= opportunity.capacity
 
 
 # --- ticket ----------------------------------------------------------------------------------------
@@ -106,7 +121,9 @@ def _registration_by_ticket(token: str) -> Registration:
 def ticket(token: str):
     reg = _registration_by_ticket(token)
     url = ticket_url(reg.ticket)
-    page = render_template("registrations/ticket.html", reg=reg, opportunity=reg.opportunity, qr=qr_svg(url), url=url)
+    page = render_template(
+        "registrations/ticket.html", reg=reg, opportunity=reg.opportunity, qr=qr_svg(url), url=url, now=utcnow()
+    )
     return _private(Response(page))
 
 
@@ -174,17 +191,42 @@ def manage(token: str):
     if person is None or person.erased_at is not None:  # after an erasure an old link lists nothing
         page = render_template("registrations/link_invalid.html", expired=False, form=ManageLinkForm())
         return _private(Response(page, status=404))
-    return render_registrations(person)
+    return render_registrations(person, token)
 
 
-def render_registrations(person: Person) -> Response:
-    """A person's list of registrations, upcoming then past (from a manage link or a used sign-in link)."""
+def render_registrations(person: Person, token: str | None = None) -> Response:
+    """A person's list of registrations, upcoming then past (from a manage link or a used sign-in link). Its
+    certificate and transcript links are signed with `token`, or a new manage token for the person."""
+    token = token or make_token("manage", {"p": person.id})
     now = utcnow()
     upcoming: list[Registration] = []
     past: list[Registration] = []
     for reg in person_registrations(person):
         sessions = reg.opportunity.sessions
         (past if sessions and max(s.ends_at for s in sessions) <= now else upcoming).append(reg)
-    upcoming.sort(key=lambda r: min((s.starts_at for s in r.opportunity.sessions), default=now))
-    page = render_template("registrations/manage_list.html", person=person, upcoming=upcoming, past=past)
+    upcoming.sort(key=lambda r: min((s.starts_at for s in r.opportunity.sessions if s.ends_at > now), default=now))
+    attended = {reg.opportunity_id: certificate_data(person.id, reg.opportunity_id) for reg in past}
+    page = render_template(
+        "registrations/manage_list.html",
+        person=person,
+        token=token,
+        upcoming=upcoming,
+        past=past,
+        attended={k: v for k, v in attended.items() if v},
+        school_years=[(year, school_year_label(year)) for year in _school_years(past, now)],
+        now=now,
+    )
     return _private(Response(page))
+
+
+def _school_years(past: list[Registration], now) -> list[int]:
+    """The school years (by the calendar year of their July 1) of the past registrations, and the current one,
+    newest first: each links to its transcript."""
+    years = {_school_year_of(to_local(now))}
+    for reg in past:
+        years.update(_school_year_of(to_local(s.starts_at)) for s in reg.opportunity.sessions)
+    return sorted(years, reverse=True)
+
+
+def _school_year_of(moment) -> int:
+    return moment.year if moment.month >= 7 else moment.year - 1

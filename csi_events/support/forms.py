@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..labels import choices
+from ..labels import lazy_choices
 from ..opportunities.models import PILLARS
 from .models import SUPPORT_KINDS, SUPPORT_MODALITIES
 
@@ -38,15 +38,15 @@ class SupportActivityForm(FlaskForm):
     lea = SelectField(_l("LEA"), coerce=_int_or_none, validate_choice=False)
     load_lea = SubmitField(_l("Show this LEA's schools and contacts"))
     schools = MultiCheckboxField(_l("Schools (optional)"), coerce=int, validate_choice=False)
-    kind = SelectField(_l("Kind"), choices=choices(SUPPORT_KINDS), default="consultation_visit")
-    modality = RadioField(_l("Modality"), choices=choices(SUPPORT_MODALITIES), default="on_site")
+    kind = SelectField(_l("Kind"), choices=lazy_choices(SUPPORT_KINDS), default="consultation_visit")
+    modality = RadioField(_l("Modality"), choices=lazy_choices(SUPPORT_MODALITIES), default="on_site")
     duration = StringField(_l("Duration"), default="60", validators=[Length(max=10)])
     duration_unit = RadioField(
         _l("Unit"), choices=[("minutes", _l("minutes")), ("hours", _l("hours"))], default="minutes"
     )
     staff = MultiCheckboxField(_l("Staff involved"), coerce=int, validate_choice=False)
     contacts = MultiCheckboxField(_l("Contacts from the LEA (optional)"), coerce=int, validate_choice=False)
-    topics = MultiCheckboxField(_l("Topics"), choices=choices(PILLARS), validate_choice=True)
+    topics = MultiCheckboxField(_l("Topics"), choices=lazy_choices(PILLARS), validate_choice=True)
     tags = StringField(_l("Other tags (optional)"), validators=[Length(max=300)])
     notes = TextAreaField(_l("Notes (optional)"), validators=[Length(max=5000)])
     save = SubmitField(_l("Save"))

@@ -20,6 +20,9 @@ const els = {
   checkedIn: $("count-checked-in"),
   confirmed: $("count-confirmed"),
   walkIns: $("count-walk-ins"),
+  walkInsWord: $("walkins-word"),
+  notArrived: $("not-arrived"),
+  notArrivedCount: $("not-arrived-count"),
   cameraToggle: $("camera-toggle"),
   cameraError: $("camera-error"),
   beep: $("beep-toggle"),
@@ -29,6 +32,8 @@ const els = {
   walkinErrors: $("walkin-errors"),
 };
 const csrfMeta = document.querySelector('meta[name="csrf-token"]');
+// A phone or tablet: focusing the scan field would open the on-screen keyboard over the answer and camera.
+const touchFirst = window.matchMedia("(pointer: coarse)").matches;
 
 const state = {
   entries: new Map(), // ticket -> roster entry
@@ -191,6 +196,8 @@ function setCounts(counts) {
   els.checkedIn.textContent = state.counts.checked_in;
   els.confirmed.textContent = state.counts.confirmed;
   els.walkIns.textContent = state.counts.walk_ins;
+  const word = els.walkInsWord.dataset;
+  els.walkInsWord.textContent = state.counts.walk_ins === 1 ? word.one : word.many;
 }
 
 function el(tag, className, text) {
@@ -218,7 +225,10 @@ function render(answer, scan) {
   title.append(el("span", "answer-icon", ICON[kind]), " ", el("span", "answer-words", answer.message || M.status[status]));
   if (scan.offline) title.append(el("span", "offline-badge", M.offline));
   els.answer.append(title);
-  if (answer.person) {
+  if (status === "wrong_session" && answer.opportunity_title) {
+    els.answer.append(el("p", "answer-detail", answer.opportunity_title));
+  }
+  if (answer.person && status !== "wrong_session") {
     els.answer.append(el("p", "answer-person", answer.person.name));
     const where = [answer.person.lea, answer.person.school].filter(Boolean).join(" · ");
     if (where) els.answer.append(el("p", "answer-detail", where));
@@ -263,6 +273,7 @@ function show(answer, scan) {
   }
   if (scan.fresh) beep(KIND[answer.status] || "bad");
   refreshSearch();
+  renderNotArrived();
 }
 
 function showError(message) {
@@ -427,12 +438,18 @@ function refreshSearch() {
     els.results.append(el("li", "", M.no_match));
     return;
   }
-  for (const entry of matches) {
+  for (const entry of matches) els.results.append(personItem(entry));
+}
+
+function personItem(entry, compact = false) {
+  {
     const item = el("li");
     const who = el("span", "who");
     who.append(el("strong", "", entry.name));
-    const details = [entry.email, entry.lea, entry.school, M.status_label[entry.status] || entry.status].filter(Boolean);
-    who.append(" ", el("span", "meta", details.join(" · ")));
+    const details = compact
+      ? [entry.school || entry.lea]
+      : [entry.email, entry.lea, entry.school, M.status_label[entry.status] || entry.status];
+    who.append(" ", el("span", "meta", details.filter(Boolean).join(" · ")));
     if (entry.checked_in_at) who.append(" ", el("span", "badge", fmt(M.checked_in_at, { time: timeText(entry.checked_in_at) })));
     item.append(who);
     if (entry.checked_in_at && entry.checkin_id) {
@@ -442,17 +459,92 @@ function refreshSearch() {
       b.setAttribute("aria-label", `${M.check_in}: ${entry.name}`);
       item.append(b);
     }
-    els.results.append(item);
+    return item;
   }
 }
 
+// Confirmed people not checked in yet, by name: one tap checks each in.
+function renderNotArrived() {
+  const waiting = Array.from(state.entries.values())
+    .filter((entry) => entry.status === "confirmed" && !entry.checked_in_at)
+    .sort((a, b) => (a.name || "").localeCompare(b.name || ""));
+  els.notArrivedCount.textContent = String(waiting.length);
+  els.notArrived.replaceChildren(...waiting.slice(0, 200).map((entry) => personItem(entry, true)));
+}
+
 // --- walk-ins -----------------------------------------------------------------------------------
+const WALKIN_FIELDS = {
+  first_name: "walkin-first",
+  last_name: "walkin-last",
+  email: "walkin-email",
+  role: "walkin-role",
+  lea_cd_code: "walkin-lea",
+  school_cds_code: "walkin-school",
+  organization: "walkin-org",
+  needs: "walkin-needs",
+};
+
+function fieldLabel(name) {
+  const label = document.querySelector(`label[for="${WALKIN_FIELDS[name] || ""}"]`);
+  if (!label) return name;
+  const copy = label.cloneNode(true);
+  copy.querySelectorAll(".required").forEach((node) => node.remove());
+  return copy.textContent.trim();
+}
+
+// "Name (1234567)" as the type-ahead fills it, or a bare code: the code; "" when empty; null when unreadable.
+function directoryCode(value, digits) {
+  const text = (value || "").trim();
+  if (!text) return "";
+  const match = text.match(/\((\d+)\)\s*$/);
+  const code = match ? match[1] : text;
+  return new RegExp(`^\\d{${digits}}$`).test(code) ? code : null;
+}
+
+// Problems found before sending, each as [field name, message] in the page's language.
+function walkInProblems(data) {
+  const texts = els.walkinForm.dataset;
+  const problems = [];
+  for (const name of ["first_name", "last_name", "email"]) {
+    if (!data[name]) problems.push([name, fmt(texts.required, { field: fieldLabel(name) })]);
+  }
+  if (data.email && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(data.email)) problems.push(["email", texts.emailInvalid]);
+  for (const name of ["lea_cd_code", "school_cds_code"]) {
+    if (data[name] === null) problems.push([name, fmt(texts.pick, { field: fieldLabel(name) })]);
+  }
+  return problems;
+}
+
+function showWalkInProblems(problems) {
+  const list = el("ul");
+  for (const [name, message] of problems) {
+    const item = el("li");
+    const link = el("a", "", message);
+    link.href = `#${WALKIN_FIELDS[name] || "walkin-first"}`;
+    item.append(link);
+    list.append(item);
+    const input = $(WALKIN_FIELDS[name] || "");
+    if (input) input.setAttribute("aria-invalid", "true");
+  }
+  els.walkinErrors.replaceChildren(list);
+  els.walkinErrors.className = "flash flash-error";
+  els.walkinErrors.hidden = false;
+  els.walkinErrors.focus();
+}
+
 async function submitWalkIn(event) {
   event.preventDefault();
-  const data = Object.fromEntries(new FormData(els.walkinForm).entries());
-  for (const key of Object.keys(data)) if (data[key] === "") delete data[key];
+  const raw = Object.fromEntries(new FormData(els.walkinForm).entries());
+  const data = { ...raw, lea_cd_code: directoryCode(raw.lea, 7), school_cds_code: directoryCode(raw.school, 14) };
+  delete data.lea;
+  delete data.school;
+  for (const key of Object.keys(data)) if (typeof data[key] === "string") data[key] = data[key].trim();
+  els.walkinForm.querySelectorAll("[aria-invalid]").forEach((input) => input.removeAttribute("aria-invalid"));
   els.walkinErrors.hidden = true;
   els.walkinErrors.replaceChildren();
+  const problems = walkInProblems(data);
+  if (problems.length) return showWalkInProblems(problems);
+  for (const key of Object.keys(data)) if (data[key] === "") delete data[key];
   let response;
   try {
     response = await api(root.dataset.walkinUrl, { method: "POST", body: data });
@@ -476,13 +568,15 @@ async function submitWalkIn(event) {
     saveRosterLocally();
     els.walkinForm.reset();
     show(answer, { ticket: reg.ticket, method: "walk_in", fresh: true });
+    // Where the eye is: right above the button just pressed, and the answer at the top.
+    els.walkinErrors.className = "flash flash-success";
+    els.walkinErrors.replaceChildren(el("p", "", fmt(els.walkinForm.dataset.done, { name: (answer.person || {}).name || "" })));
+    els.walkinErrors.hidden = false;
     return;
   }
   const fields = (response.body && response.body.error && response.body.error.fields) || {};
-  const lines = Object.entries(fields).flatMap(([name, messages]) => messages.map((m) => `${name}: ${m}`));
-  if (!lines.length) lines.push(errorMessage(response));
-  for (const line of lines) els.walkinErrors.append(el("li", "", line));
-  els.walkinErrors.hidden = false;
+  const named = Object.keys(fields).map((name) => [name, fmt(els.walkinForm.dataset.invalid, { field: fieldLabel(name) })]);
+  showWalkInProblems(named.length ? named : [["", errorMessage(response)]]);
 }
 
 // --- offline: service worker --------------------------------------------------------------------
@@ -520,6 +614,7 @@ function keepScannerFocus() {
   // whenever it drops to the page itself.
   setTimeout(() => {
     const active = document.activeElement;
+    if (touchFirst) return;
     if (!active || active === document.body || active === els.answer) els.scanInput.focus();
   }, 50);
 }
@@ -530,7 +625,8 @@ async function main() {
     const value = els.scanInput.value;
     els.scanInput.value = "";
     scanTicket(value, { method: "qr" });
-    els.scanInput.focus();
+    if (touchFirst) els.scanInput.blur();
+    else els.scanInput.focus();
   });
   els.scanInput.addEventListener("blur", keepScannerFocus);
   document.addEventListener("click", keepScannerFocus);
@@ -541,7 +637,11 @@ async function main() {
     if (els.beep.checked) beep("ok");
   });
 
-  const camera = new Camera($("camera-video"), $("camera-canvas"), (text) => scanTicket(text, { method: "qr" }));
+  const onCode = (text) => {
+    if (touchFirst && document.activeElement === els.scanInput) els.scanInput.blur();
+    scanTicket(text, { method: "qr" });
+  };
+  const camera = new Camera($("camera-video"), $("camera-canvas"), onCode, root.dataset.decoderUrl);
   els.cameraToggle.addEventListener("click", async () => {
     els.cameraError.hidden = true;
     if (camera.running) {
@@ -571,6 +671,7 @@ async function main() {
     if (navigator.onLine && state.queuedCount) flushQueue();
   }, RETRY_EVERY_MS);
 
+  if (!touchFirst) els.scanInput.focus();
   await loadRoster();
   // Scans still waiting from an earlier visit: show them, keep their offline effect on the roster.
   for (const item of await store.queued(sessionId)) {
@@ -580,8 +681,10 @@ async function main() {
     if (entry && answer.status === "ok" && !entry.checked_in_at) entry.checked_in_at = item.scanned_at;
     show(answer, { ...item, offline: true });
   }
+  renderNotArrived();
   await updateNetStatus();
   root.dataset.ready = "1";
+  performance.mark("checkin-ready"); // bench/checkin_page.py: the page is usable from here
   if (navigator.onLine) flushQueue();
   setUpServiceWorker();
 }

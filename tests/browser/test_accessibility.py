@@ -191,11 +191,13 @@ def test_checkin_page_before_and_after_scans(launch, live_server, world, axe_sou
     page.press("#scan-input", "Enter")
     page.wait_for_selector("#answer[data-status='already_checked_in']")
     audit.check("check-in page, after an 'already checked in' answer")
+    page.click("#search-panel summary")
     page.fill("#search-input", "shah")
     page.wait_for_selector("#search-results button")
     page.click("#search-results button:has-text('Check in')")
     page.wait_for_selector("#answer[data-status='ok']")
     audit.check("check-in page, after a check-in")
+    page.click("#walkin-panel summary")
     page.click("#walkin-form button[type=submit]")  # nothing filled in
     page.wait_for_selector("#walkin-errors:not([hidden])")
     audit.check("check-in page, walk-in form with errors")

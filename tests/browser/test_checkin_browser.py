@@ -144,6 +144,7 @@ def test_offline_scan_is_queued_survives_reload_and_syncs_once(launch, live_serv
 
 def test_search_undo_and_walk_in(launch, live_server, door, db):
     context, page = _open_page(launch(), live_server, door)
+    page.click("#search-panel summary")  # search and walk-in sit behind disclosures
     page.fill("#search-input", "lopez")
     page.click("#search-results button:has-text('Check in')")
     page.wait_for_selector("#answer[data-status='ok']")
@@ -154,6 +155,7 @@ def test_search_undo_and_walk_in(launch, live_server, door, db):
     assert page.inner_text("#count-checked-in") == "0"
     assert _checkins(db, door["session_id"])[0].undone_at is not None
 
+    page.click("#walkin-panel summary")
     page.fill("#walkin-first", "Ravi")
     page.fill("#walkin-last", "Shah")
     page.fill("#walkin-email", "ravi.shah@example.org")
