@@ -52,7 +52,7 @@ class folded(GenericFunction):  # noqa: N801 - SQL function names are lower case
 @compiles(folded, "postgresql")
 def _folded_postgresql(element, compiler, **kw):
     (argument,) = element.clauses.clauses
-    return "lower(translate(%s, '%s', '%s'))" % (compiler.process(argument, **kw), ACCENTED, PLAIN)
+    return f"lower(translate({compiler.process(argument, **kw)}, '{ACCENTED}', '{PLAIN}'))"
 
 
 @event.listens_for(Engine, "connect")
