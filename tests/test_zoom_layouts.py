@@ -29,7 +29,15 @@ TODAY_HEADER = [
 LEGACY_HEADER = ["Name (Original Name)", "User Email", "Join Time", "Leave Time", "Duration (Minutes)", "Guest"]
 MEETING_BLOCK = [
     ["Topic", "ID", "Host", "Duration (minutes)", "Start time", "End time", "Participants"],
-    ["Family engagement CoP", "812 3456 7890", "Host Person", "62", "12/04/2025 09:58:00 AM", "12/04/2025 11:00:00 AM", "4"],
+    [
+        "Family engagement CoP",
+        "812 3456 7890",
+        "Host Person",
+        "62",
+        "12/04/2025 09:58:00 AM",
+        "12/04/2025 11:00:00 AM",
+        "4",
+    ],
     [],
 ]
 FLAT_MEETING = ["Meeting ID", "Topic", "Start Time", "End Time", "User Email", "Duration (Minutes)", "Participants"]
