@@ -148,7 +148,9 @@ def apply_report(session: Session, attendees: list[Attendee], by) -> list[Outcom
             outcomes.append(Outcome(attendee, "below_threshold", person))
             continue
         if person is None:
-            outcomes.append(Outcome(attendee, "unmatched", None, candidates=candidates_by_name(session, attendee.names)))
+            outcomes.append(
+                Outcome(attendee, "unmatched", None, candidates=candidates_by_name(session, attendee.names))
+            )
             continue
         status, detail = admit(session, person, attendee.minutes, by, attendee.joined_at)
         outcomes.append(Outcome(attendee, status, person, detail))

@@ -46,7 +46,9 @@ class Columns:
 
     @property
     def last(self) -> int:
-        return max(i for i in (self.name, self.join, self.leave, self.email, self.duration, self.guest) if i is not None)
+        return max(
+            i for i in (self.name, self.join, self.leave, self.email, self.duration, self.guest) if i is not None
+        )
 
 
 def _cells(row: list[str]) -> list[str]:

@@ -268,9 +268,7 @@ def school_query(
     stmt = select(School).join(School.lea).options(joinedload(School.lea))
     for word in _words(q):
         pattern = _like(word)
-        condition = or_(
-            folded(School.name).like(pattern, escape="\\"), folded(School.city).like(pattern, escape="\\")
-        )
+        condition = or_(folded(School.name).like(pattern, escape="\\"), folded(School.city).like(pattern, escape="\\"))
         if word.isdigit():
             condition = or_(condition, School.cds_code.startswith(word))
         stmt = stmt.where(condition)

@@ -83,7 +83,9 @@ def calendar_ics(
     cal = _calendar(name)
     for opportunity in opportunities:
         for number, session in enumerate(opportunity.sessions, start=1):
-            cal.add_component(_event(opportunity, session, number, session_version(session, opportunity), include_links))
+            cal.add_component(
+                _event(opportunity, session, number, session_version(session, opportunity), include_links)
+            )
     return cal.to_ical()
 
 
