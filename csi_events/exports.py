@@ -1,4 +1,10 @@
-"""Streamed CSV and XLSX exports, safe to open in a spreadsheet (no formula injection), in constant memory."""
+"""Streamed CSV and XLSX exports, safe to open in a spreadsheet (no formula injection), in constant memory.
+
+Rows may hold dates and aware datetimes (UTC): CSV writes them as text in the display time zone
+("2026-12-04 09:58", no seconds); XLSX as real date cells in the display time zone, without microseconds.
+Formula-like text: in CSV a leading apostrophe (the usual guard, what a spreadsheet shows as text); in XLSX a
+text cell marked "quote prefix", which shows exactly what was typed and is never run.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,15 @@ import io
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
 
 from flask import Response, stream_with_context
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from .localtime import local_zone
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -21,6 +33,48 @@ def neutralize(value):
     return value
 
 
+PLAIN = (str, int, float, Decimal)  # written as they are
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+DATE_FORMAT = "yyyy-mm-dd"
+
+
+def local_naive(moment: datetime) -> datetime:
+    """An aware datetime in the display time zone, without tzinfo or microseconds (what a spreadsheet holds)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(local_zone()).replace(tzinfo=None)
+    return moment.replace(microsecond=0)
+
+
+def csv_value(value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return local_naive(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return neutralize(value if isinstance(value, PLAIN) else str(value))
+
+
+def xlsx_cell(sheet: WriteOnlyWorksheet, value):
+    """A cell of the right type: dates as date cells, formula-like text as text shown as typed."""
+    if isinstance(value, datetime):
+        cell = WriteOnlyCell(sheet, value=local_naive(value))
+        cell.number_format = DATETIME_FORMAT
+        return cell
+    if isinstance(value, date):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = DATE_FORMAT
+        return cell
+    if value is not None and not isinstance(value, PLAIN):
+        value = str(value)  # lazy labels become text
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # text, never a formula
+        cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
+        return cell
+    return value
+
+
 def csv_lines(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -29,7 +83,7 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
     for row in rows:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow([neutralize("" if v is None else v) for v in row])
+        writer.writerow([csv_value(v) for v in row])
         yield buffer.getvalue()
 
 
@@ -44,9 +98,9 @@ def xlsx_file(header: Sequence[str], rows: Iterable[Sequence], title: str = "Exp
     """Writes a workbook in openpyxl's write-only mode (rows go to disk as they come); returns its path."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
-    sheet.append(list(header))
+    sheet.append([str(h) for h in header])
     for row in rows:
-        sheet.append([neutralize(v) for v in row])
+        sheet.append([xlsx_cell(sheet, v) for v in row])
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     workbook.save(path)

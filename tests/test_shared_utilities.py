@@ -23,7 +23,8 @@ def test_csv_and_xlsx_exports_neutralize_cells(tmp_path):
     assert parsed == [["a", "b"], ['\'=HYPERLINK("x")', "2"], ["plain", ""]]
     path = xlsx_file(["a", "b"], rows)
     sheet = load_workbook(path).active
-    assert sheet["A2"].value == '\'=HYPERLINK("x")' and sheet["B2"].value == 2
+    # XLSX: a text cell (never a formula) showing exactly what was typed.
+    assert sheet["A2"].value == '=HYPERLINK("x")' and sheet["A2"].data_type == "s" and sheet["B2"].value == 2
 
 
 def test_signed_links_have_a_purpose(app):

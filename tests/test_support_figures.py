@@ -146,12 +146,12 @@ def test_same_figures_on_the_list_page_the_csv_export_and_the_api(fx, client, lo
     # CSV export of the same filters: recount from its rows
     text = client.get(f"/staff/support/export.csv?{YEAR_QUERY}").get_data(as_text=True).lstrip("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text)))
-    minutes = sum(int(r["duration_minutes"]) for r in rows)
-    schools = {code for r in rows for code in r["schools"].split("; ") if code}
+    minutes = sum(int(r["Duration (minutes)"]) for r in rows)
+    schools = {code for r in rows for code in r["School CDS codes"].split("; ") if code}
     assert len(rows) == expected["count"]
     assert minutes == expected["minutes"]
     assert Decimal(minutes) / 60 == expected["hours"]
-    assert len({r["lea"] for r in rows}) == expected["leas"]
+    assert len({r["LEA CD code"] for r in rows}) == expected["leas"]
     assert len(schools) == expected["schools"]
 
     # API: list totals and the figures endpoint

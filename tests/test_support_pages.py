@@ -246,17 +246,17 @@ def test_csv_and_xlsx_exports_are_filtered_neutralized_and_audited(client, login
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert len(rows) == 1
-    assert rows[0]["notes"] == '\'=HYPERLINK("http://evil.example","x")'
-    assert rows[0]["lea"] == "1900001" and rows[0]["schools"] == "19000010000001"
-    assert rows[0]["duration_minutes"] == "90" and rows[0]["hours"] == "1.50"
+    assert rows[0]["Notes"] == '\'=HYPERLINK("http://evil.example","x")'
+    assert rows[0]["LEA CD code"] == "1900001" and rows[0]["School CDS codes"] == "19000010000001"
+    assert rows[0]["Duration (minutes)"] == "90" and rows[0]["Hours"] == "1.50"
 
     response = client.get("/staff/support/export.xlsx")
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.get_data())).active
     values = list(sheet.iter_rows(values_only=True))
     header, data = values[0], values[1:]
-    notes = sorted(row[header.index("notes")] for row in data)
-    assert notes == ["'+1 other LEA", '\'=HYPERLINK("http://evil.example","x")']
+    notes = sorted(row[header.index("Notes")] for row in data)
+    assert notes == ["+1 other LEA", '=HYPERLINK("http://evil.example","x")']  # text cells, shown as typed
 
     exports = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export").order_by(AuditEvent.id)).all()
     assert [(e.details["format"], e.details["rows"], e.details["what"]) for e in exports] == [

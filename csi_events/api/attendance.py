@@ -120,7 +120,12 @@ def person_body(person: Person) -> dict:
     }
 
 
-@route("/people/<int:person_id>/attendance", scope="read", summary="A person's attendance and PD hours")
+@route(
+    "/people/<int:person_id>/attendance",
+    scope="read",
+    summary="A person's attendance and PD hours",
+    tags=["attendance"],
+)
 def person_attendance(caller, person_id: int):
     person = db.session.get(Person, person_id)
     if person is None:
@@ -151,7 +156,13 @@ def person_attendance(caller, person_id: int):
     }
 
 
-@route("/leas/<cd_code>/attendance", scope="read", query=RangeQuery, summary="Attendance of one LEA's people")
+@route(
+    "/leas/<cd_code>/attendance",
+    scope="read",
+    query=RangeQuery,
+    summary="Attendance of one LEA's people",
+    tags=["attendance"],
+)
 def lea_attendance(caller, cd_code: str, query: RangeQuery):
     lea = db.session.scalar(select(Lea).where(Lea.cd_code == cd_code))
     if lea is None:
@@ -193,6 +204,7 @@ def lea_attendance(caller, cd_code: str, query: RangeQuery):
     query=SummaryQuery,
     response=ReportSummary,
     summary="Headline figures and splits",
+    tags=["reports"],
 )
 def report_summary(caller, query: SummaryQuery):
     f = report_filters(query)

@@ -150,7 +150,15 @@ def undo_checkin(caller, checkin_id: int):
     return {"status": "undone", "counts": counts}
 
 
-@route("/sessions/<int:session_id>/walk-ins", "POST", scope="checkin", body=WalkInBody, status=201, tags=["check-in"])
+@route(
+    "/sessions/<int:session_id>/walk-ins",
+    "POST",
+    scope="checkin",
+    body=WalkInBody,
+    status=201,
+    more_responses={200: None},  # 200: not checked in (the answer's status says why)
+    tags=["check-in"],
+)
 def create_walk_in(caller, body: WalkInBody, session_id: int):
     """Register a walk-in (new person if needed) and check them in, in one step."""
     session = load_session_for(caller, session_id)

@@ -64,6 +64,15 @@ class RegistrationReceived(BaseModel):
     message: str
 
 
+class AlreadyRegistered(BaseModel):
+    """A `write` token registered someone already registered: nothing new is stored, the confirmation is
+    e-mailed again, and the existing registration is named."""
+
+    status: Literal["already_registered"]
+    id: int
+    ticket: str
+
+
 class PersonBrief(BaseModel):
     id: int
     name: str
@@ -113,7 +122,7 @@ def _trusted_writer() -> bool:
     body=RegistrationBody,
     response=RegistrationCreated,
     status=201,
-    more_responses={202: RegistrationReceived},
+    more_responses={202: RegistrationReceived, 200: AlreadyRegistered},
     summary=(
         "Register a person. Anonymous callers (rate-limited) always get 202 `received`, new address or not; the "
         "ticket goes to the mailbox. A `write` token gets 201 with the ticket, or 200 `already_registered`."

@@ -47,7 +47,7 @@ class Operation:
     response: type[BaseModel] | None
     status: int
     tags: list[str] = field(default_factory=list)
-    more_responses: dict[int, type[BaseModel]] = field(default_factory=dict)
+    more_responses: dict[int, type[BaseModel] | None] = field(default_factory=dict)
 
 
 OPERATIONS: list[Operation] = []
@@ -129,7 +129,7 @@ def route(
     body: type[BaseModel] | None = None,
     response: type[BaseModel] | None = None,
     status: int = 200,
-    more_responses: dict[int, type[BaseModel]] | None = None,
+    more_responses: dict[int, type[BaseModel] | None] | None = None,
     summary: str = "",
     tags: list[str] | None = None,
 ):
@@ -215,7 +215,11 @@ def openapi_document(base_path: str = "/api/v1") -> dict[str, Any]:
                 **{
                     str(code): {
                         "description": "OK",
-                        "content": {"application/json": {"schema": schema_of(model, "serialization")}},
+                        "content": {
+                            "application/json": {
+                                "schema": schema_of(model, "serialization") if model else {"type": "object"}
+                            }
+                        },
                     }
                     for code, model in op.more_responses.items()
                 },

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -109,6 +111,15 @@ def zoom_import(session_id: int):
     return _render(session, form, outcomes=outcomes)
 
 
+def _joined_at(value: str | None) -> datetime | None:
+    """The row's first Zoom join as the page sent it back (ISO 8601 with its offset); None when unreadable."""
+    try:
+        moment = datetime.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
 @bp.post("/staff/sessions/<int:session_id>/zoom-import/match")
 @signed_in_required
 def zoom_match(session_id: int):
@@ -128,18 +139,19 @@ def zoom_match(session_id: int):
             minutes = 0
         if choice == "skip":
             continue
+        joined_at = _joined_at(request.form.get(f"joined-{index}"))
         if choice == "new":
             new = {k: (request.form.get(f"{k}-{index}") or "").strip() for k in ("first_name", "last_name", "email")}
             if not all(new.values()) or "@" not in new["email"]:
                 errors.append(_("%(name)s: give a first name, a last name and an e-mail to add them.", name=name))
                 continue
-            status, detail = admit_by_hand(session, None, new, minutes, current_user)
+            status, detail = admit_by_hand(session, None, new, minutes, current_user, joined_at)
         else:
             raw = (request.form.get(f"person-{index}") or "").strip() if choice == "id" else choice
             if not raw.isdigit():
                 errors.append(_("%(name)s: give the id of the person to match.", name=name))
                 continue
-            status, detail = admit_by_hand(session, int(raw), None, minutes, current_user)
+            status, detail = admit_by_hand(session, int(raw), None, minutes, current_user, joined_at)
         results.append((name, status, detail))
     commit(db.session)
     return _render(session, ZoomUploadForm(), matched={"results": results, "errors": errors})

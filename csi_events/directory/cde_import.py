@@ -6,7 +6,11 @@ and School (required), plus City, Charter and DOCType when present; any other co
 Every line is checked before anything is returned: a wrong number of fields, a CDS code that is not
 14 digits, an unknown StatusType, an empty name, a duplicate CDS code, or bytes that are neither UTF-8
 nor Windows-1252 raise ``CdeFileError`` with the line number and the reason. Nothing is applied from a
-file that raises, because the caller only writes once parsing has succeeded.
+file that raises, because the caller only writes once parsing has succeeded. Given a county, the lines of
+other counties are only counted, not checked: a bad line elsewhere in the state does not refuse the county.
+
+A Pending school (or district) has not opened yet: it is imported as not open (``is_closed``), like Closed
+and Merged ones, and opens when a later file says Active.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ REQUIRED_COLUMNS = ("CDSCode", "StatusType", "County", "District", "School")
 OPTIONAL_COLUMNS = ("City", "Charter", "DOCType")
 STATUS_TYPES = ("Active", "Closed", "Merged", "Pending")
 _STATUS_BY_LOWER = {s.lower(): s for s in STATUS_TYPES}
-CLOSED_STATUSES = ("Closed", "Merged")
+CLOSED_STATUSES = ("Closed", "Merged", "Pending")  # not open
 DISTRICT_SUFFIX = "0000000"
 NO_DATA = "No Data"  # CDE's filler for an empty field
 MAX_NAME = 200
@@ -71,6 +75,7 @@ class CdeRow:
 class CdeFile:
     rows: list[CdeRow] = field(default_factory=list)
     encoding: str = "utf-8"
+    other_county_lines: int = 0  # lines of other counties skipped unread when parse() was given a county
 
     def in_county(self, county: str) -> list[CdeRow]:
         wanted = county.strip().casefold()
@@ -108,7 +113,14 @@ def _lines(text: str) -> Iterator[tuple[int, str]]:
         yield number, line.removesuffix("\r")
 
 
-def parse(data: bytes) -> CdeFile:
+def _other_county(values: list[str], index: dict[str, int], county: str | None) -> bool:
+    """Whether a line visibly belongs to a county other than `county` (None: every county is wanted)."""
+    if county is None or index["County"] >= len(values):
+        return False
+    return values[index["County"]].strip().casefold() != county.strip().casefold()
+
+
+def parse(data: bytes, county: str | None = None) -> CdeFile:
     text, encoding = decode(data)
     lines = _lines(text)
     index, width = _read_header(next(lines, (1, ""))[1])
@@ -118,7 +130,11 @@ def parse(data: bytes) -> CdeFile:
     for number, line in lines:
         if not line.strip():
             continue  # blank lines (the final newline) are not rows
-        outcome = _read_row(number, line.split("\t"), index, width, seen)
+        values = line.split("\t")
+        if _other_county(values, index, county):
+            result.other_county_lines += 1  # not checked: a bad line elsewhere never refuses this county's rows
+            continue
+        outcome = _read_row(number, values, index, width, seen)
         if isinstance(outcome, str):
             problems.append((number, outcome))
             if len(problems) >= MAX_ERRORS:

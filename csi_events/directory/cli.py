@@ -37,7 +37,7 @@ def import_command(file, county):
 
     The whole file is checked first; a malformed file is refused with the line number and nothing is applied."""
     try:
-        parsed = parse(file.read())
+        parsed = parse(file.read(), county)
         report = import_directory(parsed, county)
     except CdeFileError as err:
         db.session.rollback()

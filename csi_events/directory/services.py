@@ -1,7 +1,7 @@
 """Directory rules: the CDE import, searching LEAs and schools, and staff edits (flush only; callers commit).
 
 Who owns which field:
-- the CDE import owns names, county, city, the school's LEA and ``is_closed`` (StatusType Closed or Merged);
+- the CDE import owns names, county, city, the school's LEA and ``is_closed`` (StatusType Closed, Merged or Pending: not open);
   it sets an LEA's ``kind`` only when it creates the LEA;
 - staff own subregion, CCSPP status and cohort, and the LEA kind afterwards: an import never changes them.
 
@@ -24,6 +24,7 @@ from sqlalchemy.orm import joinedload
 from ..audit.services import record
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
+from ..textfold import fold, folded
 from .cde_import import CdeFile, CdeRow
 from .models import CCSPP_STATUSES, LEA_KINDS, Lea, School
 from .subregions import SUBREGIONS
@@ -106,7 +107,7 @@ def import_directory(parsed: CdeFile, county: str = DEFAULT_COUNTY, *, actor=Non
             _("The file has no rows for the county %(c)s (check --county).", c=county), code="empty_import"
         )
     report = ImportReport(county=county, encoding=parsed.encoding, rows=len(rows),
-                          other_county_rows=len(parsed.rows) - len(rows))  # fmt: skip
+                          other_county_rows=len(parsed.rows) - len(rows) + parsed.other_county_lines)  # fmt: skip
 
     district_rows: dict[str, CdeRow] = {}
     school_rows: dict[str, list[CdeRow]] = {}
@@ -213,7 +214,8 @@ class Page:
 
 
 def _like(word: str) -> str:
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    """A LIKE pattern for a folded column (textfold.folded): the word folded, its wildcards escaped."""
+    escaped = fold(word).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
@@ -238,7 +240,7 @@ def lea_query(
     stmt = select(Lea)
     for word in _words(q):
         condition: ColumnElement[bool] = or_(
-            Lea.name.ilike(_like(word), escape="\\"), Lea.aliases.ilike(_like(word), escape="\\")
+            folded(Lea.name).like(_like(word), escape="\\"), folded(Lea.aliases).like(_like(word), escape="\\")
         )
         if word.isdigit():
             condition = or_(condition, Lea.cd_code.startswith(word))
@@ -281,7 +283,7 @@ def school_query(
     stmt = select(School).join(School.lea).options(joinedload(School.lea))
     for word in _words(q):
         pattern = _like(word)
-        condition = or_(School.name.ilike(pattern, escape="\\"), School.city.ilike(pattern, escape="\\"))
+        condition = or_(folded(School.name).like(pattern, escape="\\"), folded(School.city).like(pattern, escape="\\"))
         if word.isdigit():
             condition = or_(condition, School.cds_code.startswith(word))
         stmt = stmt.where(condition)

@@ -184,7 +184,7 @@ def import_file():
         flash(_("Please correct the fields marked below."), "error")
         return _render_import(form), 422
     try:
-        parsed = parse(form.file.data.read())
+        parsed = parse(form.file.data.read(), form.county.data)
         report = import_directory(parsed, form.county.data, actor=current_user)
     except CdeFileError as err:
         db.session.rollback()

@@ -89,6 +89,23 @@ def opportunity_cancelled(opportunity_id: int, reason: str = "") -> None:
             log.exception("mail: cancellation notice for registration %s not sent", registration.id)
 
 
+@outbox.handler("opportunity_rescheduled")
+def opportunity_rescheduled(opportunity_id: int) -> None:
+    """A session's time changed: each person confirmed gets the new times and the calendar update."""
+    registrations = db.session.scalars(
+        select(Registration)
+        .where(Registration.opportunity_id == opportunity_id, Registration.status == "confirmed")
+        .order_by(Registration.id)
+    ).all()
+    for registration in registrations:
+        if not registration.person.email:
+            continue
+        try:
+            mailer.send(messages.rescheduled(registration))
+        except mailer.MailNotSent:
+            log.exception("mail: new-time notice for registration %s not sent", registration.id)
+
+
 @outbox.handler("manage_link")
 def manage_link(person_id: int, url: str) -> None:
     """The signed link to a person's registrations, asked for on the "find my registrations" page."""

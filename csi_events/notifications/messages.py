@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 
 from .. import links
 from ..localtime import local_zone
-from ..opportunities.calendar import opportunity_ics
+from ..opportunities.calendar import CANCEL, REQUEST, registration_ics
 from ..opportunities.models import LearningOpportunity, Session
 from ..people.models import Person
 from ..registrations.models import Registration
@@ -125,7 +125,7 @@ def _build(
     context: dict,
     *,
     qr_data: str | None = None,
-    ics: tuple[str, bytes] | None = None,
+    ics: tuple[str, bytes, str] | None = None,
 ) -> EmailMessage:
     """A message to `person`: text part, HTML part (with the QR inline when asked), attachments."""
     qr_cid = make_msgid(idstring="qr", domain=mail_host()) if qr_data else None
@@ -155,17 +155,22 @@ def _build(
             disposition="inline",
         )
     if ics:
-        filename, data = ics
+        filename, data, method = ics
         message.add_attachment(
-            data, maintype="text", subtype="calendar", filename=filename, params={"charset": "utf-8"}
+            data,
+            maintype="text",
+            subtype="calendar",
+            filename=filename,
+            params={"charset": "utf-8", "method": method},
         )
     # After the parts: set_content() drops any Content-* header set before it.
     message["Content-Language"] = context["lang"]
     return message
 
 
-def _ics(opportunity: LearningOpportunity) -> tuple[str, bytes]:
-    return f"csi-event-{opportunity.id}.ics", opportunity_ics(opportunity)
+def _ics(registration: Registration, method: str = REQUEST) -> tuple[str, bytes, str]:
+    """The calendar attachment: the person's events added or updated (REQUEST), or removed (CANCEL)."""
+    return f"csi-event-{registration.opportunity_id}.ics", registration_ics(registration, method), method
 
 
 def _registration_context(registration: Registration) -> dict:
@@ -197,7 +202,7 @@ def confirmation(registration: Registration, kind: str = "confirmed") -> EmailMe
             "registration",
             {**_registration_context(registration), "kind": kind},
             qr_data=ticket,
-            ics=_ics(registration.opportunity),
+            ics=_ics(registration),
         )
 
 
@@ -217,7 +222,7 @@ def cancelled(registration: Registration) -> EmailMessage:
     person = registration.person
     with _in_language_of(person):
         subject = _("Registration cancelled: %(title)s", title=_one_line(registration.opportunity.title))
-        return _build(person, subject, "cancelled", _registration_context(registration))
+        return _build(person, subject, "cancelled", _registration_context(registration), ics=_ics(registration, CANCEL))
 
 
 def opportunity_cancelled(registration: Registration, reason: str = "") -> EmailMessage:
@@ -226,7 +231,15 @@ def opportunity_cancelled(registration: Registration, reason: str = "") -> Email
     with _in_language_of(person):
         subject = _("Cancelled by the organizers: %(title)s", title=_one_line(registration.opportunity.title))
         context = {**_registration_context(registration), "reason": reason}
-        return _build(person, subject, "opportunity_cancelled", context)
+        return _build(person, subject, "opportunity_cancelled", context, ics=_ics(registration, CANCEL))
+
+
+def rescheduled(registration: Registration) -> EmailMessage:
+    """A session's time changed: the new times, and the calendar update (METHOD:REQUEST, higher SEQUENCE)."""
+    person = registration.person
+    with _in_language_of(person):
+        subject = _("New time: %(title)s", title=_one_line(registration.opportunity.title))
+        return _build(person, subject, "rescheduled", _registration_context(registration), ics=_ics(registration))
 
 
 def manage_link(person: Person, url: str) -> EmailMessage:

@@ -57,7 +57,8 @@ def catalog():
 def catalog_ics():
     form = CatalogFilterForm(request.args, tags=())
     filters = _catalog_filters(form)
-    body = calendar_ics(catalog_all(filters), include_links=False)
+    name = _("Community Schools learning opportunities")
+    body = calendar_ics(catalog_all(filters), include_links=False, name=name)
     return _ics_response(body, "csi-opportunities.ics")
 
 

@@ -101,6 +101,10 @@ class Session(Model):
     # Zoom import: share of the session a person must be present to count (percent).
     attendance_threshold_pct: Mapped[int] = mapped_column(Integer, default=50)
     self_checkin_code: Mapped[str | None] = mapped_column(String(12))
+    # The calendar event of this session (opportunities/calendar.py): SEQUENCE, raised with each change people's
+    # calendars must follow (its time, place, title, a cancellation), and when that was (LAST-MODIFIED, DTSTAMP).
+    calendar_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    calendar_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     opportunity: Mapped[LearningOpportunity] = relationship(back_populates="sessions")
 

@@ -17,6 +17,7 @@ from ..db import lock_row_for_update
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..localtime import to_local
+from . import calendar_changes
 from .models import LearningOpportunity, OpportunityTopic, Session
 from .validation import FieldErrors, OpportunityInput, clean_input
 
@@ -94,6 +95,7 @@ def update_opportunity(
     if capacity_changed:
         _check_new_capacity(opp, new_capacity)
 
+    calendar_before = calendar_changes.facts(opp)
     _apply(opp, clean)
     keep_rows = []
     for row in clean["sessions"]:
@@ -103,6 +105,7 @@ def update_opportunity(
         keep_rows.append(target)
     opp.sessions = sorted(keep_rows, key=lambda s: s.starts_at)
     db.session.flush()
+    calendar_changes.after_edit(opp, calendar_before)
     if capacity_changed:
         record("opportunity_capacity_changed", actor=actor, target=opp, old=old_capacity, new=new_capacity)
         if new_capacity is None or old_capacity is None or new_capacity > old_capacity:

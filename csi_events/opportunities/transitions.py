@@ -11,6 +11,7 @@ from ..audit.services import record
 from ..auth.models import User
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
+from .calendar_changes import mark_changed
 from .models import LearningOpportunity
 
 
@@ -37,6 +38,7 @@ def cancel(opp: LearningOpportunity, *, actor: User | None = None, reason: str =
             code="bad_transition",
         )
     opp.status = "cancelled"
+    mark_changed(opp.sessions)  # the e-mail's METHOD:CANCEL outranks the events people have
     db.session.flush()
     record("opportunity_cancelled", actor=actor, target=opp, reason=reason[:500])
     # Everyone confirmed or waitlisted is told by e-mail after the commit (notifications.handlers).

@@ -6,6 +6,7 @@ checks that turn them into clean values. Field names in the error messages' keys
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -209,6 +210,9 @@ def _clean_texts(data: OpportunityInput, errors: FieldErrors) -> dict:
         errors.add("title", _("Give the learning opportunity a title."))
     elif len(title) > 200:
         errors.add("title", _("The title can be at most 200 characters (it has %(n)d).", n=len(title)))
+    elif any(unicodedata.category(char) == "Cc" for char in title):
+        # A line break or another control character would break e-mail subjects and calendar titles.
+        errors.add("title", _("The title must be one line, without line breaks, tabs or other control characters."))
     summary = _text(data.summary)
     if len(summary) > 500:
         errors.add("summary", _("The summary can be at most 500 characters (it has %(n)d).", n=len(summary)))

@@ -81,7 +81,13 @@ def person_erase(person_id: int):
     return redirect(url_for("privacy.person_privacy", person_id=person.id))
 
 
-@route("/people/<int:person_id>/export", "GET", scope="read", summary="Everything held about a person (JSON).")
+@route(
+    "/people/<int:person_id>/export",
+    "GET",
+    scope="read",
+    summary="Everything held about a person (JSON).",
+    tags=["privacy"],
+)
 def person_export_api(caller, person_id: int):
     person = _person_or_404(person_id)
     data = export_person(person)

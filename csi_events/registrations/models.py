@@ -42,6 +42,9 @@ class Registration(Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Added to the sessions' SEQUENCE in this person's calendar e-mails: raised when they cancel or register
+    # again, so that each calendar update outranks the one before (opportunities/calendar.py).
+    calendar_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     opportunity: Mapped[LearningOpportunity] = relationship()
     person: Mapped[Person] = relationship()

@@ -116,6 +116,8 @@ def register(
         taken, last_position = _seat_figures(opportunity.id)
         has_seat = taken < opportunity.capacity
     registration = existing or Registration(opportunity_id=opportunity.id, person_id=person.id)
+    if existing is not None:  # registering again after cancelling: the calendar update outranks the cancel
+        registration.calendar_sequence = (registration.calendar_sequence or 0) + 1
     registration.source = source
     registration.needs = (data.needs or "").strip() or None
     registration.cancelled_at = None
@@ -146,6 +148,7 @@ def cancel(registration: Registration, *, now: datetime | None = None) -> list[R
     registration.status = "cancelled"
     registration.waitlist_position = None
     registration.cancelled_at = now or utcnow()
+    registration.calendar_sequence = (registration.calendar_sequence or 0) + 1  # the e-mail's METHOD:CANCEL
     db.session.flush()
     outbox.enqueue(db.session, "registration_cancelled", registration_id=registration.id)
     if was == "waitlisted" and position is not None:

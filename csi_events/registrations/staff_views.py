@@ -1,10 +1,11 @@
 """Staff roster pages of an opportunity: the roster, adding a person, cancel, confirm from the waitlist,
-and the CSV export. Staff and the opportunity's facilitators only."""
+and its CSV and XLSX export. Staff and the opportunity's facilitators only."""
 
 from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -13,7 +14,7 @@ from ..audit.services import record
 from ..auth.access import can_manage_opportunity, signed_in_required
 from ..db import commit
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
-from ..exports import csv_response
+from ..exports import csv_response, xlsx_response
 from ..extensions import db
 from ..labels import label
 from ..opportunities.models import LearningOpportunity
@@ -137,11 +138,15 @@ def roster_confirm(registration_id: int):
     return redirect(url_for("registrations.roster", opportunity_id=reg.opportunity_id), code=303)
 
 
-@bp.get("/staff/opportunities/<int:opportunity_id>/roster.csv")
-@signed_in_required
-def roster_csv(opportunity_id: int):
-    opportunity = _managed_opportunity(opportunity_id)
-    groups = roster_groups(opportunity)
+SOURCE_LABELS = {
+    "online": _l("Online"),
+    "walk_in": _l("Walk-in"),
+    "staff": _l("Added by staff"),
+    "import": _l("Imported"),
+}
+
+
+def _roster_rows(groups) -> list[list]:
     rows = []
     for status in ("confirmed", "waitlisted", "cancelled"):
         for reg in groups.get(status, []):
@@ -161,11 +166,17 @@ def roster_csv(opportunity_id: int):
                     person.school.cds_code if person.school else "",
                     person.organization or "",
                     reg.needs or "",
-                    reg.source,
-                    reg.created_at.isoformat(),
+                    str(SOURCE_LABELS.get(reg.source, reg.source)),
+                    reg.created_at,  # exports.py: local time; a date cell in XLSX
                 ]
             )
-    record("roster_exported", actor=current_user, target=opportunity, rows=len(rows))
+    return rows
+
+
+def _roster_export(opportunity_id: int, fmt: str):
+    opportunity = _managed_opportunity(opportunity_id)
+    rows = _roster_rows(roster_groups(opportunity))
+    record("roster_exported", actor=current_user, target=opportunity, rows=len(rows), format=fmt)
     commit(db.session)
     header = [
         _("Registration"),
@@ -182,6 +193,20 @@ def roster_csv(opportunity_id: int):
         _("Organization"),
         _("Needs"),
         _("Source"),
-        _("Registered at (UTC)"),
+        _("Registered at"),
     ]
-    return csv_response(f"roster-{opportunity.id}.csv", header, rows)
+    if fmt == "csv":
+        return csv_response(f"roster-{opportunity.id}.csv", header, rows)
+    return xlsx_response(f"roster-{opportunity.id}.xlsx", header, rows, title=_("Roster"))
+
+
+@bp.get("/staff/opportunities/<int:opportunity_id>/roster.csv")
+@signed_in_required
+def roster_csv(opportunity_id: int):
+    return _roster_export(opportunity_id, "csv")
+
+
+@bp.get("/staff/opportunities/<int:opportunity_id>/roster.xlsx")
+@signed_in_required
+def roster_xlsx(opportunity_id: int):
+    return _roster_export(opportunity_id, "xlsx")

@@ -4,7 +4,10 @@ One row is one activity. Columns (header names are case-insensitive; spaces and 
 date (YYYY-MM-DD or M/D/YYYY), lea (CD code or exact name), schools (CDS codes separated by ";"),
 kind, modality (code or label, e.g. "Consultation visit", "On-site"), duration_minutes or hours,
 staff (e-mails separated by ";"), contacts (e-mails of people in the directory, ";"), topics (pillar codes or
-labels and free tags, ";"), notes. UTF-8 with or without a byte-order mark.
+labels and free tags, ";"), notes. UTF-8 with or without a byte-order mark. The app's own export
+(export_columns.py) is read back as it is, in any language of the app: its headers and labels are known, its
+columns for reading only (names, subregion, who and when) are skipped, and the apostrophe the CSV export puts
+before text a spreadsheet would run as a formula ("'=...") is taken off again.
 
 The file is refused whole, with line numbers, when any row is wrong; nothing is stored then. Importing the
 same rows twice stores them once: each activity carries import_key, a hash of its normalized row.
@@ -20,16 +23,20 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..errors import Forbidden, ValidationFailed
+from ..exports import FORMULA_STARTS
 from ..extensions import db
-from ..labels import label
+from ..labels import LABELS
 from ..opportunities.models import PILLARS
+from .export_columns import export_headers, in_every_language
 from .models import SUPPORT_KINDS, SUPPORT_MODALITIES, SupportActivity
 from .services import Resolved, SupportInput, can_log, create_activity, minutes_from, validate
 
@@ -87,12 +94,34 @@ def _key(text: str) -> str:
 
 
 def _code(value: str, codes: tuple[str, ...]) -> str | None:
-    """A code typed as the code itself or its label, in any case."""
+    """A code typed as the code itself or its label (in any language of the app), in any case."""
     wanted = _key(value)
-    for code in codes:
-        if wanted == code or wanted == _key(label(code)):
-            return code
-    return None
+    if wanted in codes:
+        return wanted
+    return _labels(codes, tuple(current_app.config.get("LANGUAGES") or ["en"])).get(wanted)
+
+
+@cache
+def _labels(codes: tuple[str, ...], languages: tuple[str, ...]) -> dict[str, str]:
+    """{label as a key, in each of `languages`: code} (labels do not change while the app runs)."""
+    texts = in_every_language({code: LABELS.get(code, code) for code in codes})
+    return {_key(text): code for text, code in texts.items()}
+
+
+def _unguard(value: str) -> str:
+    """The text as typed: without the apostrophe an export put before a formula-like value."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
+def _column(name: str) -> str | None:
+    """The field a header names ("" for a column of the export to skip); None when unknown."""
+    key = _key(name)
+    if key in COLUMNS:
+        return COLUMNS[key]
+    exported = {_key(header): field for header, field in export_headers().items()}
+    return exported.get(key)
 
 
 def _list(value: str) -> list[str]:
@@ -228,12 +257,12 @@ def _read_header(reader) -> list[str]:
         raise ImportRefused([_("line %(n)d: %(e)s", n=1, e=str(err))]) from err
     columns: list[str] = []
     for name in header:
-        key = _key(name)
-        if key not in COLUMNS:
+        column = _column(name)
+        if column is None:
             problems.append(_("line 1: unknown column “%(c)s”.", c=name[:40]))
-        elif COLUMNS[key] in columns:
+        elif column and column in columns:
             problems.append(_("line 1: the column “%(c)s” appears twice.", c=name[:40]))
-        columns.append(COLUMNS.get(key, ""))
+        columns.append(column or "")
     for needed in ("date", "lea", "kind", "modality"):
         if needed not in columns:
             problems.append(_("line 1: the column “%(c)s” is missing.", c=needed))
@@ -265,7 +294,7 @@ def _read_row(start: int, values: list[str], columns: list[str]) -> tuple[Resolv
     """One record: (the resolved row, or None when it has a problem; its problems, each naming the line)."""
     if len(values) > len(columns):
         return None, [_("line %(n)d: more cells than columns.", n=start)]
-    row = {col: value for col, value in zip(columns, values, strict=False) if col}
+    row = {col: _unguard(value) for col, value in zip(columns, values, strict=False) if col}
     data, errors = _row_input(row)
     resolved = None
     try:

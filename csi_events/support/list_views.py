@@ -13,8 +13,10 @@ from ..db import commit
 from ..directory.subregions import subregion_label
 from ..exports import csv_response, xlsx_response
 from ..extensions import db
-from ..labels import choices
+from ..labels import choices, label
+from ..opportunities.models import PILLARS
 from ..paging import page_number
+from .export_columns import export_header
 from .forms import SupportFilterForm
 from .models import SUPPORT_KINDS, SUPPORT_MODALITIES, SupportActivity
 from .page_options import all_leas, staff_users
@@ -23,26 +25,6 @@ from .services import can_edit, hours_of, local_today
 from .views import bp
 
 PER_PAGE = 50
-EXPORT_HEADER = (
-    "id",
-    "date",
-    "lea",
-    "lea_name",
-    "subregion",
-    "schools",
-    "school_names",
-    "kind",
-    "modality",
-    "duration_minutes",
-    "hours",
-    "staff",
-    "contacts",
-    "contact_names",
-    "topics",
-    "notes",
-    "created_by",
-    "created_at",
-)
 
 
 def _read_filters() -> tuple[SupportFilterForm, SupportFilters]:
@@ -99,25 +81,25 @@ def _export_rows(ids: list[int]):
         chunk = ids[start : start + 500]
         stmt = activities_stmt(SupportFilters()).where(SupportActivity.id.in_(chunk))
         for a in db.session.scalars(stmt):
-            yield (
+            yield (  # the columns of export_columns.EXPORT_COLUMNS
                 a.id,
-                a.occurred_on.isoformat(),
+                a.occurred_on,
                 a.lea.cd_code,
                 a.lea.name,
-                a.lea.subregion,
+                subregion_label(a.lea.subregion),
                 "; ".join(s.cds_code for s in a.schools),
                 "; ".join(s.name for s in a.schools),
-                a.kind,
-                a.modality,
+                label(a.kind),
+                label(a.modality),
                 a.duration_minutes,
                 hours_of(a.duration_minutes),
                 "; ".join(u.email for u in a.staff),
-                "; ".join(p.email or "" for p in a.contacts),
+                "; ".join(p.email for p in a.contacts if p.email),
                 "; ".join(p.name for p in a.contacts),
-                "; ".join(a.topics.split()),
+                "; ".join(label(t) if t in PILLARS else t for t in a.topics.split()),
                 a.notes,
                 a.created_by.email if a.created_by else "",
-                a.created_at.isoformat(),
+                a.created_at,
             )
         db.session.expire_all()
 
@@ -140,5 +122,5 @@ def export(fmt: str):
     commit(db.session)
     filename = f"support-activities-{local_today().isoformat()}.{fmt}"
     if fmt == "csv":
-        return csv_response(filename, EXPORT_HEADER, _export_rows(ids))
-    return xlsx_response(filename, EXPORT_HEADER, _export_rows(ids), title=_("Support activities"))
+        return csv_response(filename, export_header(), _export_rows(ids))
+    return xlsx_response(filename, export_header(), _export_rows(ids), title=_("Support activities"))
