@@ -25,11 +25,12 @@ BLUEPRINT_MODULES = (
     "reports",
     "attendance",
     "support",
+    "surveys",
     "notifications",
     "audit",
 )
 # Each of these packages has a cli.py exposing a click group `cli`.
-CLI_MODULES = ("auth", "directory", "demo", "notifications", "support", "people", "reports")
+CLI_MODULES = ("auth", "directory", "demo", "notifications", "support", "people", "reports", "surveys")
 
 
 def create_app(config: dict | None = None) -> Flask:
