@@ -82,7 +82,7 @@ def _registered(opportunity, person) -> bool:
     )
 
 
-def build_world(answer: bool = True) -> SurveyWorld:
+def build_world(answer: bool = True, send: bool = True) -> SurveyWorld:
     now = utcnow().replace(microsecond=0)
     a = make_opportunity(title="Family Engagement 101", starts_at=now - timedelta(hours=4), hours=2)
     b = make_opportunity(
@@ -113,7 +113,8 @@ def build_world(answer: bool = True) -> SurveyWorld:
     survey_b.anonymous = True
     add_question(survey_b, db.session.scalar(select(BankQuestion.id).where(BankQuestion.key == "pace")))
     commit(db.session)
-    run_send(now)
+    if send:
+        run_send(now)
     if answer:
         answer_all(world)
     return world
