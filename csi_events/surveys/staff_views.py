@@ -46,6 +46,10 @@ def _flash_errors(err: ValidationFailed) -> None:
     flash("; ".join([err.message, *(m for messages in err.fields.values() for m in messages)]), "error")
 
 
+def _flash_form_errors(form) -> None:
+    flash("; ".join(str(m) for messages in form.errors.values() for m in messages), "error")
+
+
 @bp.get("/staff/surveys")
 @staff_required
 def index():
@@ -102,7 +106,7 @@ def save_settings(opportunity_id: int):
             db.session.rollback()
             _flash_errors(err)
     else:
-        flash("; ".join(m for messages in form.errors.values() for m in messages), "error")
+        _flash_form_errors(form)
     return redirect(url_for("surveys.setup", opportunity_id=opportunity_id))
 
 
@@ -166,7 +170,7 @@ def bank_save():
     if form.validate_on_submit():
         _save_bank(form, int(raw))
     elif form.errors:
-        flash("; ".join(m for messages in form.errors.values() for m in messages), "error")
+        _flash_form_errors(form)
     return redirect(url_for("surveys.bank"))
 
 
