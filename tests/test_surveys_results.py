@@ -135,3 +135,10 @@ def test_summary_and_press_release_rating(world, client, login):
     response = client.get("/staff/surveys/summary.csv" + args)
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[1][:6] == ["all", "All", "6", "4", "0.6667", "4.0"]
+
+
+def test_means_round_half_up_exactly():
+    from csi_events.surveys.results import rounded_mean
+
+    assert rounded_mean(91, 20, 1) == 4.6  # 4.55: a float would round it down to 4.5
+    assert rounded_mean(2, 3, 4) == 0.6667 and rounded_mean(1, 0) is None

@@ -5,6 +5,7 @@ API all read survey_results()."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select
 
@@ -31,7 +32,7 @@ class SurveyResults:
 
     @property
     def response_rate(self) -> float | None:
-        return round(self.responses / self.invited, 4) if self.invited else None
+        return rate(self.responses, self.invited)
 
 
 def question_text(question, lang: str) -> str:
@@ -45,11 +46,20 @@ def choice_label(question, value: str, lang: str) -> str:
     return value
 
 
-def mean_of(counts: dict[str, int]) -> float | None:
-    total = sum(counts.values())
-    if not total:
+def rounded_mean(total: int, count: int, places: int = 2) -> float | None:
+    """total / count rounded half up (4.55 -> 4.6 at one place), computed exactly; None when count is 0."""
+    if not count:
         return None
-    return round(sum(int(point) * n for point, n in counts.items()) / total, 2)
+    exact = Decimal(total) / Decimal(count)
+    return float(exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+def rate(part: int, whole: int) -> float | None:
+    return rounded_mean(part, whole, 4)
+
+
+def mean_of(counts: dict[str, int]) -> float | None:
+    return rounded_mean(sum(int(point) * n for point, n in counts.items()), sum(counts.values()))
 
 
 def _count(model, survey_id: int, session_id: int | None) -> int:

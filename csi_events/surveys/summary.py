@@ -16,6 +16,7 @@ from ..reports.filters import COUNTYWIDE, ReportFilters
 from .defaults import OVERALL_KEY
 from .models import BankQuestion, SurveyAnswer, SurveyInvitation, SurveyResponse
 from .questions import ensure_bank
+from .results import rate, rounded_mean
 
 SPLITS = ("month", "topic", "kind", "modality", "subregion")
 
@@ -30,11 +31,10 @@ class Group:
 
     @property
     def response_rate(self) -> float | None:
-        return round(self.responses / self.invited, 4) if self.invited else None
+        return rate(self.responses, self.invited)
 
     def mean(self, key: str) -> float | None:
-        n = self.counts.get(key, 0)
-        return round(self.sums.get(key, 0) / n, 2) if n else None
+        return rounded_mean(self.sums.get(key, 0), self.counts.get(key, 0))
 
 
 @dataclass
@@ -161,4 +161,4 @@ def overall_rating(f: ReportFilters) -> float | None:
         f,
     ).where(SurveyAnswer.question_key == OVERALL_KEY, SurveyAnswer.number.is_not(None))
     numbers = list(db.session.scalars(stmt))
-    return round(sum(numbers) / len(numbers), 1) if numbers else None
+    return rounded_mean(sum(numbers), len(numbers), places=1)
