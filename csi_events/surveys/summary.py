@@ -137,9 +137,13 @@ def survey_summary(f: ReportFilters) -> SurveySummary:
         for group in targets(place):
             group.responses += 1
     answers = db.session.execute(
-        select(SurveyAnswer.response_id, SurveyAnswer.question_key, SurveyAnswer.number).where(
-            SurveyAnswer.question_key.in_(keys), SurveyAnswer.number.is_not(None)
-        )
+        _scoped(
+            select(SurveyAnswer.response_id, SurveyAnswer.question_key, SurveyAnswer.number)
+            .select_from(SurveyAnswer)
+            .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+            .join(Session, Session.id == SurveyResponse.session_id),
+            f,
+        ).where(SurveyAnswer.question_key.in_(keys), SurveyAnswer.number.is_not(None))
     )
     for response_id, key, number in answers:
         if response_id in place_of:
