@@ -58,7 +58,8 @@ def test_short_link_lets_checked_in_people_answer(client, ending, db):
     assert done.status_code == 200 and "are saved" in done.get_data(as_text=True)
     # the same person again gets the same invitation (one response per person)
     again = client.post(url, data={"email": "p@example.org"})
-    assert again.headers["Location"] == accepted.headers["Location"]
+    same_invitation = again.headers["Location"].split(".")[0] == accepted.headers["Location"].split(".")[0]
+    assert same_invitation  # the signed payload names the same invitation (the signature's time may differ)
     assert db.session.scalar(select(func.count()).select_from(SurveyInvitation)) == 1
 
 

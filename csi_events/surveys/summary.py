@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..localtime import local_zone
@@ -113,43 +113,51 @@ def scale_keys() -> list[str]:
     return list(db.session.scalars(stmt))
 
 
+def _per_session(stmt, f: ReportFilters) -> dict[int, int]:
+    return dict(db.session.execute(_scoped(stmt.group_by(Session.id), f)).tuples().all())
+
+
 def survey_summary(f: ReportFilters) -> SurveySummary:
+    """Counted by the database per session (invitations, responses, sum and count of each scale answer), then
+    added up per group here: the work in Python grows with the sessions, not with the answers."""
     keys = scale_keys()
-    topics = _topics()
+    sessions = db.session.execute(_scoped(select(Session.id, *_PLACE_COLUMNS), f)).all()
+    place_of = dict(zip((r[0] for r in sessions), _places([r[1:] for r in sessions], _topics()), strict=True))
+    invited = _per_session(select(Session.id, func.count()).select_from(SurveyInvitation).join(Session), f)
+    responded = _per_session(select(Session.id, func.count()).select_from(SurveyResponse).join(Session), f)
+    scored = db.session.execute(
+        _scoped(
+            select(
+                Session.id, SurveyAnswer.question_key, func.sum(SurveyAnswer.number), func.count(SurveyAnswer.number)
+            )
+            .select_from(SurveyAnswer)
+            .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+            .join(Session, Session.id == SurveyResponse.session_id)
+            .where(SurveyAnswer.question_key.in_(keys), SurveyAnswer.number.is_not(None))
+            .group_by(Session.id, SurveyAnswer.question_key),
+            f,
+        )
+    ).all()
     overall = Group("all")
     groups: dict[str, dict] = {split: {} for split in SPLITS}
 
-    def targets(place: _Place):
+    def targets(session_id: int):
+        place = place_of[session_id]
         yield overall
         for split in SPLITS:
             for key in place.keys(split):
                 yield groups[split].setdefault(key, Group(key))
 
-    invited = db.session.execute(_scoped(select(*_PLACE_COLUMNS).select_from(SurveyInvitation).join(Session), f))
-    for place in _places(invited, topics):
-        for group in targets(place):
-            group.invited += 1
-    responses = db.session.execute(
-        _scoped(select(SurveyResponse.id, *_PLACE_COLUMNS).select_from(SurveyResponse).join(Session), f)
-    ).all()
-    place_of = dict(zip((r[0] for r in responses), _places([r[1:] for r in responses], topics), strict=True))
-    for place in place_of.values():
-        for group in targets(place):
-            group.responses += 1
-    answers = db.session.execute(
-        _scoped(
-            select(SurveyAnswer.response_id, SurveyAnswer.question_key, SurveyAnswer.number)
-            .select_from(SurveyAnswer)
-            .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-            .join(Session, Session.id == SurveyResponse.session_id),
-            f,
-        ).where(SurveyAnswer.question_key.in_(keys), SurveyAnswer.number.is_not(None))
-    )
-    for response_id, key, number in answers:
-        if response_id in place_of:
-            for group in targets(place_of[response_id]):
-                group.sums[key] = group.sums.get(key, 0) + number
-                group.counts[key] = group.counts.get(key, 0) + 1
+    for session_id in place_of:
+        for group in targets(session_id):
+            group.invited += invited.get(session_id, 0)
+            group.responses += responded.get(session_id, 0)
+    for session_id, key, total, count in scored:
+        for group in targets(session_id):
+            group.sums[key] = group.sums.get(key, 0) + int(total)
+            group.counts[key] = group.counts.get(key, 0) + count
+    for split in SPLITS:  # sessions without any invitation are no group of their own
+        groups[split] = {k: g for k, g in groups[split].items() if g.invited or g.responses}
     by = {split: sorted(groups[split].values(), key=lambda g: (g.key is None, str(g.key))) for split in SPLITS}
     return SurveySummary(keys, overall, by)
 
@@ -158,11 +166,11 @@ def overall_rating(f: ReportFilters) -> float | None:
     """The mean answer to the standard "overall quality" question (1 to 5) of the sessions in the period and
     filters, to one decimal ("participants rated the sessions 4.6 of 5"); None without answers."""
     stmt = _scoped(
-        select(SurveyAnswer.number)
+        select(func.sum(SurveyAnswer.number), func.count(SurveyAnswer.number))
         .select_from(SurveyAnswer)
         .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
         .join(Session, Session.id == SurveyResponse.session_id),
         f,
     ).where(SurveyAnswer.question_key == OVERALL_KEY, SurveyAnswer.number.is_not(None))
-    numbers = list(db.session.scalars(stmt))
-    return rounded_mean(sum(numbers), len(numbers), places=1)
+    total, count = db.session.execute(stmt).one()
+    return rounded_mean(int(total or 0), count, places=1)
