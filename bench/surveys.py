@@ -111,6 +111,9 @@ def fill(db, opportunities: int, invited: int, answer_share: float) -> dict[str,
     for i in range(0, len(answers), 20000):
         conn.execute(insert(SurveyAnswer), answers[i : i + 20000])
     db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("ANALYZE"))  # planner statistics after the bulk load, as autovacuum would
+        db.session.commit()
     return {"invitations": len(invitations), "responses": len(responses), "answers": len(answers)}
 
 
