@@ -28,6 +28,7 @@ BLUEPRINTS: dict[str, tuple[str, ...]] = {
     "reports.views": (),
     "attendance.views": (),
     "support.views": ("support.list_views", "support.form_views", "support.import_views"),
+    "surveys.views": ("surveys.public_views", "surveys.staff_views", "surveys.results_views", "surveys.checkin_qr"),
     "notifications.views": (),
     "audit.views": (),
     "api.views": (
@@ -38,11 +39,12 @@ BLUEPRINTS: dict[str, tuple[str, ...]] = {
         "api.checkin",
         "api.attendance",
         "api.support",
+        "api.surveys",
         "people.privacy_views",  # a person's data export, also in the API
     ),
 }
 # Each of these packages has a cli.py exposing a click group `cli`.
-CLI_MODULES = ("auth", "directory", "demo", "notifications", "support", "people", "reports")
+CLI_MODULES = ("auth", "directory", "demo", "notifications", "support", "people", "reports", "surveys")
 
 
 def create_app(config: dict | None = None) -> Flask:

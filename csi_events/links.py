@@ -12,6 +12,7 @@ PURPOSES = {
     "signin": 30 * 60,  # asked for on the "find my registrations" page; works once (caller enforces)
     "here": 3 * 24 * 3600,  # "I'm here" link in a reminder sent up to a day before; the window is checked too
     "certificate": 365 * 24 * 3600,
+    "survey": 120 * 24 * 3600,  # a feedback survey invitation; the survey's own close date is checked too
 }
 
 

@@ -12,6 +12,7 @@ from .registrations.models import Registration
 from .reports.models import ReportDataVersion
 from .reports.rollup_models import ReportDirtyPerson, ReportPersonRollup, ReportRollupFigure
 from .support.models import SupportActivity
+from .surveys.models import BankQuestion, Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion, SurveyResponse
 
 __all__ = [
     "ApiToken",
@@ -32,5 +33,11 @@ __all__ = [
     "SentReminder",
     "Session",
     "SupportActivity",
+    "BankQuestion",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyInvitation",
+    "SurveyQuestion",
+    "SurveyResponse",
     "User",
 ]

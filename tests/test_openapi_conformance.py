@@ -126,6 +126,10 @@ def calls(w) -> list[Call]:
         Call("POST", "/api/v1/support-activities", 201, body=support),
         Call("POST", "/api/v1/support-activities", 422, body={**support, "lea": "9999999"}),
         Call("GET", "/api/v1/support-activities/figures", 200),
+        Call("GET", "/api/v1/opportunities/{opportunity_id}/survey", 200, {"opportunity_id": w["opp"]}, auth=False),
+        Call("GET", "/api/v1/opportunities/{opportunity_id}/survey", 404, {"opportunity_id": 999999}, auth=False),
+        Call("GET", "/api/v1/opportunities/{opportunity_id}/survey/results", 200, {"opportunity_id": w["opp"]}),
+        Call("POST", "/api/v1/surveys/responses", 422, body={"token": "not-a-token", "answers": {}}, auth=False),
     ]
 
 

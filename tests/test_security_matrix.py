@@ -16,6 +16,7 @@ import re
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
 from csi_events import create_app
 from csi_events.auth.models import TOKEN_SCOPES
@@ -26,6 +27,7 @@ from csi_events.db import utcnow
 from csi_events.links import make_token
 from csi_events.models import Person
 from csi_events.support.models import SupportActivity
+from csi_events.surveys.models import Survey, SurveyInvitation
 from tests.factories import make_lea, make_opportunity, make_person, make_registration, make_school, make_user
 
 ROLES = (
@@ -133,6 +135,7 @@ class World:
         from csi_events.auth.models import ApiToken
 
         self.api_token_id = db.session.scalar(select(ApiToken.id).order_by(ApiToken.id))
+        survey_invitations = _survey_invitations(self.opp, [self.person, self.other_person])
         db.session.commit()
         with app.test_request_context():
             self.links = {
@@ -140,12 +143,14 @@ class World:
                 "signin": make_once_token("signin", {"p": self.person.id}),
                 "here": make_token("here", {"r": self.reg.id, "s": self.session.id}),
                 "certificate": make_token("certificate", {"p": self.person.id}),
+                "survey": make_token("survey", {"i": survey_invitations[0]}),
             }
             self.other_links = {
                 "manage": make_token("manage", {"p": self.other_person.id}),
                 "signin": make_once_token("signin", {"p": self.other_person.id}),
                 "here": make_token("here", {"r": self.other_reg.id, "s": self.session.id}),
                 "certificate": make_token("certificate", {"p": self.other_person.id}),
+                "survey": make_token("survey", {"i": survey_invitations[1]}),
             }
 
     def value(self, name: str, rule: str, *, links: dict | None = None):
@@ -181,6 +186,26 @@ class World:
         )
 
 
+def _survey_invitations(opportunity, people) -> list[int]:
+    """Survey invitations of the opportunity's first session (the ids the signed survey links name)."""
+    survey = Survey(opportunity_id=opportunity.id)
+    db_session = object_session(opportunity)
+    db_session.add(survey)
+    db_session.flush()
+    rows = [
+        SurveyInvitation(
+            survey_id=survey.id,
+            round_key=opportunity.sessions[0].id,
+            session_id=opportunity.sessions[0].id,
+            person_id=p.id,
+        )
+        for p in people
+    ]
+    db_session.add_all(rows)
+    db_session.flush()
+    return [row.id for row in rows]
+
+
 def _school_year() -> int:
     today = dt.date.today()
     return today.year if today.month >= 7 else today.year - 1
@@ -197,6 +222,8 @@ def link_purpose(rule: str) -> str:
         return "manage"
     if "certificate" in rule:
         return "certificate"
+    if rule.startswith("/survey/"):
+        return "survey"
     raise AssertionError(f"which signed link opens {rule}? teach link_purpose in tests/test_security_matrix.py")
 
 
