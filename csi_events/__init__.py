@@ -20,6 +20,7 @@ BLUEPRINT_MODULES = (
     "opportunities",
     "registrations",
     "checkin",
+    "door",
     "directory",
     "people",
     "reports",

@@ -10,7 +10,7 @@ from ..extensions import csrf
 from .blueprint import bp
 
 # Modules that add routes to the API blueprint.
-API_MODULES = ("meta", "directory", "opportunities", "registrations", "checkin", "attendance", "support")
+API_MODULES = ("meta", "directory", "opportunities", "registrations", "checkin", "door", "attendance", "support")
 
 
 def register_api(app: Flask) -> None:
