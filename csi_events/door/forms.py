@@ -6,8 +6,17 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, FieldList, FormField, HiddenField, IntegerField, RadioField, SelectField, StringField
-from wtforms import TextAreaField
+from wtforms import (
+    EmailField,
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 WALK_IN_ROWS = 6
@@ -65,9 +74,7 @@ def new_idempotency_key() -> str:
 class MessageForm(FlaskForm):
     idempotency_key = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
     audience = RadioField(_l("Who receives it"), validators=[DataRequired()])
-    subject = StringField(
-        _l("Subject"), validators=[DataRequired(), Length(max=SUBJECT_MAX)], filters=[_strip]
-    )
+    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=SUBJECT_MAX)], filters=[_strip])
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=BODY_MAX)], filters=[_strip])
     subject_es = StringField(
         _l("Subject in Spanish (optional)"), validators=[Optional(), Length(max=SUBJECT_MAX)], filters=[_strip]

@@ -66,7 +66,9 @@ def kiosk_for_token(token: str, now: datetime | None = None) -> KioskLink | None
 def live_kiosks(session: Session, now: datetime | None = None) -> list[KioskLink]:
     now = now or utcnow()
     links = db.session.scalars(
-        select(KioskLink).where(KioskLink.session_id == session.id, KioskLink.revoked_at.is_(None)).order_by(KioskLink.id)
+        select(KioskLink)
+        .where(KioskLink.session_id == session.id, KioskLink.revoked_at.is_(None))
+        .order_by(KioskLink.id)
     )
     return [link for link in links if kiosk_is_live(link, now)]
 

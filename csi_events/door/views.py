@@ -128,7 +128,9 @@ def _flash_outcome(outcome: paper.BulkOutcome) -> None:
     if outcome.already:
         flash(_("Already checked in: %(n)d.", n=len(outcome.already)), "info")
     if outcome.refused:
-        flash(_("Not checked in (cancelled, waitlisted or not on this roster): %(n)d.", n=len(outcome.refused)), "error")
+        flash(
+            _("Not checked in (cancelled, waitlisted or not on this roster): %(n)d.", n=len(outcome.refused)), "error"
+        )
 
 
 def _row_input(row: WalkInRow) -> RegistrationInput | None:
@@ -177,7 +179,9 @@ def paper_walk_ins(session_id: int):
         return _paper_page(session, form, status=422)
     commit(db.session)
     n = len(results)
-    flash(ngettext("%(num)d walk-in recorded and checked in.", "%(num)d walk-ins recorded and checked in.", n), "success")
+    flash(
+        ngettext("%(num)d walk-in recorded and checked in.", "%(num)d walk-ins recorded and checked in.", n), "success"
+    )
     return redirect(url_for("door.paper_page", session_id=session.id), code=303)
 
 

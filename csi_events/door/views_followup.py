@@ -136,7 +136,10 @@ def _message(opportunity: LearningOpportunity, session: Session | None):
     commit(db.session)
     if outcome.created:
         n = outcome.message.recipient_count
-        flash(ngettext("The message is on its way to %(num)d person.", "The message is on its way to %(num)d people.", n), "success")
+        flash(
+            ngettext("The message is on its way to %(num)d person.", "The message is on its way to %(num)d people.", n),
+            "success",
+        )
     else:
         flash(_("This message was sent already; it was not sent again."), "info")
     if session is not None:
