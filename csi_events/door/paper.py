@@ -46,9 +46,8 @@ def mark_present(session: Session, registration_ids: list[int], by, method: str 
     if method not in PAPER_METHODS:
         raise ValueError(f"unknown bulk check-in method {method}")
     wanted = list(dict.fromkeys(registration_ids))
-    tickets = dict(
-        db.session.execute(select(Registration.id, Registration.ticket).where(Registration.id.in_(wanted))).tuples()
-    )
+    found = db.session.execute(select(Registration.id, Registration.ticket).where(Registration.id.in_(wanted)))
+    tickets = {registration_id: ticket for registration_id, ticket in found}
     moment = attendance_time(session)
     outcome = BulkOutcome()
     for registration_id in wanted:
