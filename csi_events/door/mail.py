@@ -4,6 +4,7 @@ the translation given for it, with the e-mail's own words (greeting, footer) in 
 from __future__ import annotations
 
 import logging
+import re
 from email.message import EmailMessage
 
 from flask import current_app, render_template
@@ -52,7 +53,8 @@ def build(message: GroupMessage, person: Person, language: str) -> EmailMessage:
         email["Subject"] = " ".join(text.subject.split())
         email["To"] = person.email
         email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-        email.set_content(render_template("door/email_message.txt", **context))
+        plain = render_template("door/email_message.txt", **context)
+        email.set_content(re.sub(r"\n{3,}", "\n\n", plain.strip()) + "\n")
         email.add_alternative(render_template("door/email_message.html", **context), subtype="html")
         email["Content-Language"] = language
     return email
