@@ -40,13 +40,18 @@ def test_sign_in_sheet_pdf(app, db, client):
     assert client.get(url, headers=bearer(tokens["other"])).status_code == 403
     assert client.get(url, headers=bearer(tokens["read_only"])).status_code == 403
     assert client.get(url).status_code == 401
-    assert client.get("/api/v1/sessions/999999/sign-in-sheet.pdf", headers=bearer(tokens["facilitator"])).status_code == 404
+    assert (
+        client.get("/api/v1/sessions/999999/sign-in-sheet.pdf", headers=bearer(tokens["facilitator"])).status_code
+        == 404
+    )
 
 
 def test_badges_pdf_for_a_chosen_list_and_tents(app, db, client):
     opp, session, regs, tokens = _world(db)
     url = f"/api/v1/sessions/{session.id}/badges.pdf"
-    chosen = client.get(url, query_string={"registration_ids": f"{regs[0].id},{regs[2].id}"}, headers=bearer(tokens["facilitator"]))
+    chosen = client.get(
+        url, query_string={"registration_ids": f"{regs[0].id},{regs[2].id}"}, headers=bearer(tokens["facilitator"])
+    )
     assert chosen.status_code == 200
     assert sorted(pdf_qr_codes(chosen.data)[0]) == sorted(f"http://testserver/t/{r.ticket}" for r in (regs[0], regs[2]))
     tents = client.get(url, query_string={"style": "tents"}, headers=bearer(tokens["facilitator"]))

@@ -19,7 +19,9 @@ def _world():
     lea = make_lea(name="Harbor Unified")
     school = make_school(lea, name="Bayview Elementary")
     facilitator = make_user("facilitator")
-    opp = make_opportunity(title="Spring Convening", starts_at=utcnow() + timedelta(minutes=20), facilitators=[facilitator])
+    opp = make_opportunity(
+        title="Spring Convening", starts_at=utcnow() + timedelta(minutes=20), facilitators=[facilitator]
+    )
     session = opp.sessions[0]
     maya = make_person(first_name="Maya", last_name="Quintana", lea=lea, school=school, needs="ASL interpreter")
     reg = make_registration(opp, maya, needs="Wheelchair access")

@@ -69,13 +69,22 @@ def test_no_shows_page_export_and_api(app, db, client, login):
     html = client.get(f"/staff/door/sessions/{session.id}/no-shows").get_data(as_text=True)
     assert "Luis Absent" in html and "Uma Undone" in html
     assert "Ana Came" not in html and "Wes Waiting" not in html
-    rows = list(csv.reader(io.StringIO(client.get(f"/staff/door/sessions/{session.id}/no-shows.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(f"/staff/door/sessions/{session.id}/no-shows.csv").get_data(as_text=True).lstrip("\ufeff")
+            )
+        )
+    )
     assert [r[2] for r in rows[1:]] == ["Absent", "Undone"]
     workbook = load_workbook(io.BytesIO(client.get(f"/staff/door/sessions/{session.id}/no-shows.xlsx").data))
     sheet = workbook.active
     assert [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["Absent", "Undone"]
     assert client.get(f"/staff/door/sessions/{session.id}/no-shows.pdf").status_code == 404
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "no_shows_exported")) == 2
+    assert (
+        db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "no_shows_exported"))
+        == 2
+    )
     client.post("/auth/logout")
     body = client.get(
         f"/api/v1/sessions/{session.id}/no-shows", headers={"Authorization": f"Bearer {token}"}
@@ -133,7 +142,10 @@ def test_sending_the_same_form_twice_sends_once_per_person(app, db, client, logi
     assert "was sent already" in client.get(second.headers["Location"]).get_data(as_text=True)
     assert sorted(r.rcpt_tos[0] for r in smtp.received) == ["ana@example.org", "luis@example.org", "uma@example.org"]
     assert db.session.scalar(select(func.count()).select_from(GroupMessage)) == 1
-    assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "group_message")) == 3
+    assert (
+        db.session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "group_message"))
+        == 3
+    )
 
 
 def test_two_sends_at_the_same_moment_send_once(app, db):

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from csi_events.checkin.services import check_in
 from csi_events.db import utcnow
-from csi_events.extensions import db
 from csi_events.door import paper
+from csi_events.extensions import db
 from csi_events.models import AuditEvent, CheckIn, Person, Registration
 from csi_events.reports import figures as figures_module
 from csi_events.reports import queries
@@ -193,9 +193,7 @@ def test_paper_check_ins_count_in_every_report_as_scans_do(app, client, login):
     assert {r["key"]: r["attendances"] for r in found["month"] if r["attendances"]} == report_fixture.EXPECTED_BY_MONTH
     app.config["REPORT_ROLLUP"] = False
     try:
-        sql_summary, sql_found = figures_module._compute_figures(
-            ReportFilters.school_year(2024), tuple(queries.SPLITS)
-        )
+        sql_summary, sql_found = figures_module._compute_figures(ReportFilters.school_year(2024), tuple(queries.SPLITS))
     finally:
         app.config["REPORT_ROLLUP"] = True
     assert (sql_summary, sql_found) == (summary, found)

@@ -47,7 +47,7 @@ def mark_present(session: Session, registration_ids: list[int], by, method: str 
         raise ValueError(f"unknown bulk check-in method {method}")
     wanted = list(dict.fromkeys(registration_ids))
     found = db.session.execute(select(Registration.id, Registration.ticket).where(Registration.id.in_(wanted)))
-    tickets = {registration_id: ticket for registration_id, ticket in found}
+    tickets = dict(found.tuples().all())
     moment = attendance_time(session)
     outcome = BulkOutcome()
     for registration_id in wanted:
