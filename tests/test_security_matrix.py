@@ -22,6 +22,7 @@ from csi_events.auth.models import TOKEN_SCOPES
 from csi_events.auth.services import create_api_token
 from csi_events.checkin.models import CheckIn
 from csi_events.db import utcnow
+from csi_events.door.kiosk import open_kiosk
 from csi_events.links import make_token
 from csi_events.models import Person
 from csi_events.support.models import SupportActivity
@@ -132,17 +133,22 @@ class World:
         from csi_events.auth.models import ApiToken
 
         self.api_token_id = db.session.scalar(select(ApiToken.id).order_by(ApiToken.id))
+        # kiosk device links (door/kiosk.py): the secret in the URL is the capability, one per session
+        _kiosk, self.kiosk_token = open_kiosk(self.session, self.users["staff"])
+        _other_kiosk, self.other_kiosk_token = open_kiosk(self.other_opp.sessions[0], self.users["staff"])
         db.session.commit()
         with app.test_request_context():
             self.links = {
                 "manage": make_token("manage", {"p": self.person.id}),
                 "here": make_token("here", {"r": self.reg.id, "s": self.session.id}),
                 "certificate": make_token("certificate", {"p": self.person.id}),
+                "kiosk": self.kiosk_token,
             }
             self.other_links = {
                 "manage": make_token("manage", {"p": self.other_person.id}),
                 "here": make_token("here", {"r": self.other_reg.id, "s": self.session.id}),
                 "certificate": make_token("certificate", {"p": self.other_person.id}),
+                "kiosk": self.other_kiosk_token,
             }
 
     def value(self, name: str, rule: str, *, links: dict | None = None):
@@ -192,6 +198,8 @@ def link_purpose(rule: str) -> str:
         return "manage"
     if "certificate" in rule:
         return "certificate"
+    if rule.startswith("/kiosk/"):
+        return "kiosk"
     raise AssertionError(f"which signed link opens {rule}? teach link_purpose in tests/test_security_matrix.py")
 
 
