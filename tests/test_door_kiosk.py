@@ -168,3 +168,30 @@ def test_kiosk_scans_are_rate_limited_per_link(app, db, tmp_path):
     codes = [tablet.post(f"/kiosk/{first}/checkins", json={"ticket": "unknown-ticket"}).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     assert tablet.post(f"/kiosk/{second}/checkins", json={"ticket": reg.ticket}).status_code == 200
+
+
+def test_kiosk_scans_carry_the_pages_csrf_token(app, db, tmp_path):
+    protected = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "WTF_CSRF_ENABLED": True,
+            "RATELIMIT_ENABLED": False,
+            "BASE_URL": "http://testserver",
+            "MAIL_FILE_DIR": str(tmp_path / "mail"),
+        }
+    )
+    facilitator, opp, session, reg, others = _world()
+    _link, token = open_kiosk(session, facilitator)
+    db.session.commit()
+    tablet = protected.test_client()
+    page = tablet.get(f"/kiosk/{token}").get_data(as_text=True)
+    csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+    refused = tablet.post(f"/kiosk/{token}/checkins", json={"ticket": reg.ticket, "nonce": "a"})
+    assert refused.status_code == 400
+    assert db.session.scalar(select(CheckIn)) is None
+    answer = tablet.post(
+        f"/kiosk/{token}/checkins", json={"ticket": reg.ticket, "nonce": "a"}, headers={"X-CSRFToken": csrf}
+    )
+    assert answer.status_code == 200 and answer.get_json()["first_name"] == "Maya"

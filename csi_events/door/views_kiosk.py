@@ -1,6 +1,6 @@
 """The kiosk: staff or a facilitator opens one for a session (its device link is shown once) or revokes it; the
-tablet opens the link (no sign-in) and scans tickets. The link is the capability: the scan endpoint takes no CSRF
-token (a page elsewhere cannot know the link), is rate-limited per link, and answers with a first name at most."""
+tablet opens the link (no sign-in) and scans tickets. The link is the capability; the scans also carry the page's
+CSRF token (as every form here), are rate-limited per link, and are answered with a first name at most."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from ..auth.access import signed_in_required
 from ..db import commit
-from ..extensions import csrf, db, limiter
+from ..extensions import db, limiter
 from ..registrations.qr import qr_svg
 from .access import managed_session
 from .forms import ActionForm, RevokeKioskForm
@@ -78,6 +78,7 @@ def _client_messages() -> dict:
         "camera_start": _("Start the camera"),
         "camera_error": _("The camera could not be started: %(why)s"),
         "queued": _("Waiting to send: %(n)s"),
+        "reload": _("Please reload this page."),
     }
 
 
@@ -124,7 +125,6 @@ def _error(status: int, code: str, message: str):
 
 
 @bp.post("/kiosk/<token>/checkins")
-@csrf.exempt
 @limiter.limit(kiosk_limit, key_func=kiosk_limit_key)
 def kiosk_scan(token: str):
     link = kiosk_for_token(token)

@@ -19,6 +19,8 @@ const fmt = (template, values) => template.replace(/%\((\w+)\)s/g, (_m, k) => (v
 
 class NetworkError extends Error {}
 
+const csrfToken = () => document.querySelector('meta[name="csrf-token"]').content;
+
 function newNonce() {
   if (crypto.randomUUID) return crypto.randomUUID();
   const bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -39,8 +41,8 @@ async function post(item) {
   try {
     response = await fetch(root.dataset.scanUrl, {
       method: "POST",
-      credentials: "omit",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
       body: JSON.stringify({ ticket: item.ticket, nonce: item.nonce, scanned_at: item.scanned_at }),
     });
   } catch (err) {
@@ -75,6 +77,11 @@ function answer(response, fresh) {
   }
   if (response.status === 429) {
     if (fresh) show(M.busy, "warn");
+    return false;
+  }
+  if (response.status === 400) {
+    // The page's CSRF token is no longer valid (its cookie was lost): the scan stays queued for after a reload.
+    show(M.reload, "bad");
     return false;
   }
   if (fresh) show((response.body && response.body.error && response.body.error.message) || M.error, "bad");
