@@ -28,6 +28,7 @@ BLUEPRINTS: dict[str, tuple[str, ...]] = {
     "reports.views": (),
     "attendance.views": (),
     "support.views": ("support.list_views", "support.form_views", "support.import_views"),
+    "door.views": ("door.views_kiosk", "door.views_followup"),
     "surveys.views": ("surveys.public_views", "surveys.staff_views", "surveys.results_views", "surveys.checkin_qr"),
     "notifications.views": (),
     "audit.views": (),
@@ -40,6 +41,7 @@ BLUEPRINTS: dict[str, tuple[str, ...]] = {
         "api.attendance",
         "api.support",
         "api.surveys",
+        "api.door",
         "people.privacy_views",  # a person's data export, also in the API
     ),
 }

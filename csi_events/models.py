@@ -4,6 +4,7 @@ from .audit.models import AuditEvent
 from .auth.models import ApiToken, User
 from .checkin.models import CheckIn, ScanAnswer
 from .directory.models import Lea, School
+from .door.models import GroupMessage, GroupMessageRecipient, KioskLink
 from .notifications.models import SentReminder
 from .opportunities.models import LearningOpportunity, OpportunityTopic, Session
 from .outbox import OutboxMessage
@@ -18,6 +19,9 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "CheckIn",
+    "GroupMessage",
+    "GroupMessageRecipient",
+    "KioskLink",
     "Lea",
     "LearningOpportunity",
     "OpportunityTopic",

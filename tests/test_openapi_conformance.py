@@ -130,6 +130,17 @@ def calls(w) -> list[Call]:
         Call("GET", "/api/v1/opportunities/{opportunity_id}/survey", 404, {"opportunity_id": 999999}, auth=False),
         Call("GET", "/api/v1/opportunities/{opportunity_id}/survey/results", 200, {"opportunity_id": w["opp"]}),
         Call("POST", "/api/v1/surveys/responses", 422, body={"token": "not-a-token", "answers": {}}, auth=False),
+        Call("GET", "/api/v1/sessions/{session_id}/sign-in-sheet.pdf", 200, {"session_id": w["session"]}),
+        Call("GET", "/api/v1/sessions/{session_id}/badges.pdf", 200, {"session_id": w["session"]}),
+        Call("GET", "/api/v1/sessions/{session_id}/no-shows", 200, {"session_id": w["session"]}),
+        Call("GET", "/api/v1/sessions/{session_id}/no-shows", 404, {"session_id": 999999}),
+        Call(
+            "POST",
+            "/api/v1/sessions/{session_id}/checkins/bulk",
+            200,
+            {"session_id": w["session"]},
+            body={"registration_ids": [w["registration"]], "method": "paper"},
+        ),
     ]
 
 

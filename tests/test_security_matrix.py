@@ -24,6 +24,7 @@ from csi_events.auth.onetime import make_once_token
 from csi_events.auth.services import create_api_token
 from csi_events.checkin.models import CheckIn
 from csi_events.db import utcnow
+from csi_events.door.kiosk import open_kiosk
 from csi_events.links import make_token
 from csi_events.models import Person
 from csi_events.support.models import SupportActivity
@@ -136,6 +137,9 @@ class World:
 
         self.api_token_id = db.session.scalar(select(ApiToken.id).order_by(ApiToken.id))
         survey_invitations = _survey_invitations(self.opp, [self.person, self.other_person])
+        # kiosk device links (door/kiosk.py): the secret in the URL is the capability, one per session
+        _kiosk, self.kiosk_token = open_kiosk(self.session, self.users["staff"])
+        _other_kiosk, self.other_kiosk_token = open_kiosk(self.other_opp.sessions[0], self.users["staff"])
         db.session.commit()
         with app.test_request_context():
             self.links = {
@@ -144,6 +148,7 @@ class World:
                 "here": make_token("here", {"r": self.reg.id, "s": self.session.id}),
                 "certificate": make_token("certificate", {"p": self.person.id}),
                 "survey": make_token("survey", {"i": survey_invitations[0]}),
+                "kiosk": self.kiosk_token,
             }
             self.other_links = {
                 "manage": make_token("manage", {"p": self.other_person.id}),
@@ -151,6 +156,7 @@ class World:
                 "here": make_token("here", {"r": self.other_reg.id, "s": self.session.id}),
                 "certificate": make_token("certificate", {"p": self.other_person.id}),
                 "survey": make_token("survey", {"i": survey_invitations[1]}),
+                "kiosk": self.other_kiosk_token,
             }
 
     def value(self, name: str, rule: str, *, links: dict | None = None):
@@ -224,6 +230,8 @@ def link_purpose(rule: str) -> str:
         return "certificate"
     if rule.startswith("/survey/"):
         return "survey"
+    if rule.startswith("/kiosk/"):
+        return "kiosk"
     raise AssertionError(f"which signed link opens {rule}? teach link_purpose in tests/test_security_matrix.py")
 
 

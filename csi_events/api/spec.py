@@ -9,7 +9,7 @@ from datetime import date, datetime
 from functools import wraps
 from typing import Any, Literal
 
-from flask import jsonify, request
+from flask import Response, jsonify, request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 
@@ -48,6 +48,7 @@ class Operation:
     status: int
     tags: list[str] = field(default_factory=list)
     more_responses: dict[int, type[BaseModel] | None] = field(default_factory=dict)
+    media_type: str = "application/json"  # another type (a PDF): the view returns a flask Response
 
 
 OPERATIONS: list[Operation] = []
@@ -132,9 +133,11 @@ def route(
     more_responses: dict[int, type[BaseModel] | None] | None = None,
     summary: str = "",
     tags: list[str] | None = None,
+    media_type: str = "application/json",
 ):
     """Register `rule` on the API blueprint. The view gets `caller`, and `query`/`body` when declared,
-    and returns a dict (or pydantic model), optionally with a status code."""
+    and returns a dict (or pydantic model), optionally with a status code; with another `media_type` it
+    returns a flask Response of that type."""
 
     def decorator(view):
         @wraps(view)
@@ -145,6 +148,8 @@ def route(
             if body is not None:
                 kwargs["body"] = parse_body(body)
             result = view(caller=caller, **kwargs)
+            if isinstance(result, Response):
+                return result
             code = status
             if isinstance(result, tuple):
                 result, code = result
@@ -168,6 +173,7 @@ def route(
                 status,
                 tags or [],
                 more_responses or {},
+                media_type,
             )
         )
         return wrapped
@@ -176,6 +182,14 @@ def route(
 
 
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def _content(op: Operation, schema_of) -> dict[str, Any]:
+    if op.media_type != "application/json":
+        return {op.media_type: {"schema": {"type": "string", "format": "binary"}}}
+    if op.response:
+        return {"application/json": {"schema": schema_of(op.response, "serialization")}}
+    return {"application/json": {"schema": {"type": "object"}}}
 
 
 def openapi_document(base_path: str = "/api/v1") -> dict[str, Any]:
@@ -206,12 +220,7 @@ def openapi_document(base_path: str = "/api/v1") -> dict[str, Any]:
             "summary": op.summary,
             "parameters": parameters,
             "responses": {
-                str(op.status): {
-                    "description": "OK",
-                    "content": {"application/json": {"schema": schema_of(op.response, "serialization")}}
-                    if op.response
-                    else {"application/json": {"schema": {"type": "object"}}},
-                },
+                str(op.status): {"description": "OK", "content": _content(op, schema_of)},
                 **{
                     str(code): {
                         "description": "OK",

@@ -14,7 +14,7 @@ from ..opportunities.models import Session
 from ..people.models import Person
 from ..registrations.models import Registration
 
-CHECKIN_METHODS = ("qr", "search", "walk_in", "self", "import", "offline")
+CHECKIN_METHODS = ("qr", "search", "walk_in", "self", "import", "offline", "paper", "kiosk")
 
 
 class CheckIn(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy makes db.Model at run time

@@ -1,5 +1,6 @@
 /*
- * Type-ahead for the LEA and school fields of the registration form.
+ * Type-ahead for the LEA and school fields of the registration form (and of each row of a multi-row form,
+ * such as the paper walk-ins: a school looks in the LEA of its own [data-typeahead-group]).
  *
  * Progressive enhancement: without this script the fields are plain text inputs that accept a name or a
  * CD/CDS code, and the server resolves them. With it, suggestions come from the public directory API
@@ -122,12 +123,19 @@
     sync();
   }
 
+  // The LEA input that narrows a school input: the one in the same [data-typeahead-group] (a row of a
+  // multi-row form), else the page's first.
+  function leaInputFor(schoolInput) {
+    var group = schoolInput.closest("[data-typeahead-group]");
+    return (group || document).querySelector("input[data-typeahead='lea']");
+  }
+
   ready(function () {
-    var leaInput = document.querySelector("input[data-typeahead='lea']");
-    var schoolInput = document.querySelector("input[data-typeahead='school']");
+    var leaInputs = document.querySelectorAll("input[data-typeahead='lea']");
+    var schoolInputs = document.querySelectorAll("input[data-typeahead='school']");
     var leaList = document.getElementById("lea-options");
     var schoolList = document.getElementById("school-options");
-    if (leaInput && leaList) {
+    Array.prototype.forEach.call(leaList ? leaInputs : [], function (leaInput) {
       attach(
         leaInput,
         leaList,
@@ -138,8 +146,9 @@
           return item.name + " (" + item.cd_code + ")";
         }
       );
-    }
-    if (schoolInput && schoolList) {
+    });
+    Array.prototype.forEach.call(schoolList ? schoolInputs : [], function (schoolInput) {
+      var leaInput = leaInputFor(schoolInput);
       attach(
         schoolInput,
         schoolList,
@@ -152,9 +161,9 @@
           return item.name + " (" + item.cds_code + ")";
         }
       );
-    }
-    if (leaInput) {
-      notListedToggle(leaInput.form);
+    });
+    if (leaInputs.length) {
+      notListedToggle(leaInputs[0].form);
     }
   });
 })();
