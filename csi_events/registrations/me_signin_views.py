@@ -15,6 +15,7 @@ from ..auth.onetime import LINK_ID_KEY, consume_once_token, link_was_used
 from ..db import commit
 from ..extensions import db
 from ..links import LinkInvalid, read_token
+from ..security import rotate_csrf_token
 from ..people.models import Person
 from .forms import ActionForm, ManageLinkForm
 from .public_views import render_registrations
@@ -62,6 +63,7 @@ def me_signin(token: str):
     commit(db.session)  # the link is used up, whatever follows
     if person is None:
         return _invalid(False)
+    rotate_csrf_token()  # a token read before this sign-in does not validate after it
     session[ME_SESSION_KEY] = {"p": person.id, "until": int(time.time()) + ME_SESSION_SECONDS}
     return redirect(url_for("registrations.me_list"), code=303)
 
