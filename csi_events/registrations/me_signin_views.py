@@ -15,8 +15,8 @@ from ..auth.onetime import LINK_ID_KEY, consume_once_token, link_was_used
 from ..db import commit
 from ..extensions import db
 from ..links import LinkInvalid, read_token
-from ..security import rotate_csrf_token
 from ..people.models import Person
+from ..security import rotate_csrf_token
 from .forms import ActionForm, ManageLinkForm
 from .public_views import render_registrations
 from .views import bp
