@@ -19,7 +19,7 @@ from ..extensions import db
 from ..people.addresses import undeliverable_reason
 from ..people.models import normalize_email
 from .models import TOKEN_SCOPES, USER_ROLES, ApiToken, User, new_session_token
-from .passwords import hash_password, needs_rehash, password_problems, verify_password
+from .passwords import hash_password, password_problems, verify_password
 
 TOTP_ISSUER = "CSI Events"
 
@@ -45,18 +45,6 @@ def create_user(email: str, password: str, role: str, display_name: str = "") ->
     user = User(email=email, password_hash=hash_password(password), role=role, display_name=display_name)
     db.session.add(user)
     db.session.flush()
-    return user
-
-
-def authenticate(email: str, password: str) -> User | None:
-    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
-    if user is None:
-        hash_password(password)  # same work either way: no timing hint that the account exists
-        return None
-    if not verify_password(user.password_hash, password) or not user.active:
-        return None
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
     return user
 
 

@@ -14,11 +14,11 @@ from ..db import commit
 from ..errors import ValidationFailed
 from ..extensions import db, limiter, login_manager
 from ..registrations.qr import qr_svg
+from . import mail  # noqa: F401  (registers the account e-mails' outbox handlers)
 from .access import access_rule, signed_in_required
 from .forms import EmailChangeForm, LoginForm, PasswordChangeForm, TotpDisableForm, TotpForm
 from .models import User
 from .services import (
-    authenticate,
     change_email,
     change_password,
     disable_totp,
@@ -30,6 +30,7 @@ from .services import (
     totp_uri,
     verify_totp,
 )
+from .throttle import check_sign_in, is_paused, note_failure, note_success
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -70,9 +71,21 @@ def _finish_login(user: User, remember: bool, next_url: str | None, **details):
     session.pop(PENDING_KEY, None)
     login_user(user, remember=remember)
     mark_signed_in(user)
+    note_success(user)
     record("login", actor=user, target=user, **details)
     commit(db.session)
     return response
+
+
+def _wrong_answer(paused: bool) -> str:
+    """One answer for a wrong password and for any password while the account is paused (auth/throttle.py),
+    which adds "try again later"."""
+    wrong = _("That e-mail and password do not match an active account.")
+    return f"{wrong} {_paused_note()}" if paused else wrong
+
+
+def _paused_note() -> str:
+    return _("Too many wrong tries for this account: try again later.")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -81,11 +94,13 @@ def _finish_login(user: User, remember: bool, next_url: str | None, **details):
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        check = check_sign_in(form.email.data, form.password.data)
+        user = check.user
         if user is None:
-            record("login_failed", email=form.email.data.strip().lower()[:254], reason="password")
+            reason = "paused" if check.paused else "password"
+            record("login_failed", email=form.email.data.strip().lower()[:254], reason=reason)
             commit(db.session)
-            flash(_("That e-mail and password do not match an active account."), "error")
+            flash(_wrong_answer(check.paused), "error")
             return render_template("auth/login.html", form=form), 401
         next_url = safe_next(request.args.get("next"))
         if user.totp_secret:
@@ -125,11 +140,16 @@ def login_code():
         return redirect(url_for("auth.login"))
     form = TotpForm()
     if form.validate_on_submit():
-        if verify_totp(user, form.code.data):
+        paused = is_paused(user)
+        if not paused and verify_totp(user, form.code.data):
             return _finish_login(user, pending.get("remember", False), pending.get("next"), second_factor="totp")
-        record("login_failed", actor=None, target=user, reason="totp")
+        paused = paused or bool(note_failure(user))  # a wrong code counts like a wrong password
+        record("login_failed", actor=None, target=user, reason="paused" if paused else "totp")
         commit(db.session)
-        form.code.errors.append(_("That code does not match; try the current one."))
+        message = _("That code does not match; try the current one.")
+        if paused:
+            message = f"{message} {_paused_note()}"
+        form.code.errors.append(message)
         return render_template("auth/login_code.html", form=form), 401
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login_code.html", form=form), status
