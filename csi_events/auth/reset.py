@@ -1,4 +1,4 @@
-""""Forgot password": a one-time link (links.PURPOSES["reset"], 30 minutes, auth/onetime.py) e-mailed through
+""" "Forgot password": a one-time link (links.PURPOSES["reset"], 30 minutes, auth/onetime.py) e-mailed through
 the outbox to an active account; the page it opens sets a new password under the password rules and ends every
 session of the account (User.session_token rotates). The link also names a fingerprint of the password hash it
 was made for, so it stops working once the password changed by any path. Flush only; the caller commits.

@@ -1,4 +1,4 @@
-""""Forgot password" pages: ask for a link by e-mail (the same answer whether or not the address has an account;
+""" "Forgot password" pages: ask for a link by e-mail (the same answer whether or not the address has an account;
 limited per client address and per typed address), then set a new password through the one-time link."""
 
 from __future__ import annotations
