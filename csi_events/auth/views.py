@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, has_request_context, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -40,6 +40,7 @@ login_manager.login_message = None
 PENDING_KEY = "login_pending"  # password checked, second factor awaited
 PENDING_SECONDS = 300
 ENROL_KEY = "totp_enrol_secret"
+SIGNED_OUT_KEY = "signed_out"
 
 
 @login_manager.user_loader
@@ -164,8 +165,20 @@ def logout():
         commit(db.session)
     logout_user()
     session.clear()
+    session[SIGNED_OUT_KEY] = True  # the next page drops the check-in pages' offline data (signed-out.js)
     flash(_("You are signed out."), "info")
-    return redirect(url_for("opportunities.catalog"))
+    response = redirect(url_for("opportunities.catalog"))
+    # The browser drops this site's caches and storage: the check-in service worker's rosters among them.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
+@bp.app_context_processor
+def signed_out_now() -> dict:
+    """True on the first page rendered after signing out (base.html then loads signed-out.js)."""
+    if not has_request_context() or SIGNED_OUT_KEY not in session:  # e-mails render outside requests
+        return {"signed_out_now": False}
+    return {"signed_out_now": bool(session.pop(SIGNED_OUT_KEY, False))}
 
 
 # --- The signed-in user's own account ------------------------------------------------------------------------
