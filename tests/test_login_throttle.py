@@ -149,3 +149,19 @@ def test_unknown_addresses_are_not_counted_or_paused(client, db, clock):
     for n in range(7):
         status, body = _try(client, "nobody@example.org", f"guess {n}", "203.0.113.1")
         assert status == 401 and LATER not in body
+
+
+def test_wrong_second_step_codes_count_and_a_paused_account_refuses_the_right_code(client, db, clock):
+    import pyotp
+
+    secret = pyotp.random_base32()
+    make_user("admin", email="ed@example.org", totp_secret=secret)
+    db.session.commit()
+    assert _try(client, "ed@example.org", DEFAULT_PASSWORD, "203.0.113.1")[0] == 302  # on to the code step
+    for _n in range(5):
+        assert client.post("/auth/login/code", data={"code": "000000"}).status_code == 401
+    stored = _stored(db, "ed@example.org")
+    assert stored.failed_logins == 5 and stored.login_paused_until is not None
+    refused = client.post("/auth/login/code", data={"code": pyotp.TOTP(secret).now()})
+    assert refused.status_code == 401 and LATER in refused.get_data(as_text=True)
+    assert client.get("/auth/account").status_code == 302
