@@ -17,7 +17,7 @@ from .languages import init_languages
 # routes to it (each imports that `bp`; API routes are declared with api/spec.route).
 BLUEPRINTS: dict[str, tuple[str, ...]] = {
     "public.views": (),
-    "auth.views": (),
+    "auth.views": ("auth.reset_views",),
     "auth.admin_views": (),
     "opportunities.views": ("opportunities.catalog_views", "opportunities.staff_views"),
     "registrations.views": ("registrations.public_views", "registrations.staff_views", "registrations.me_signin_views"),

@@ -9,7 +9,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 # purpose -> how long a link stays valid, in seconds
 PURPOSES = {
     "manage": 7 * 24 * 3600,  # a person's list of registrations (from any e-mail we send)
-    "signin": 30 * 60,  # asked for on the "find my registrations" page; works once (caller enforces)
+    "signin": 30 * 60,
+    "reset": 30
+    * 60,  # "forgot password" for a staff or facilitator account; works once (auth/reset.py)  # asked for on the "find my registrations" page; works once (caller enforces)
     "here": 3 * 24 * 3600,  # "I'm here" link in a reminder sent up to a day before; the window is checked too
     "certificate": 365 * 24 * 3600,
     "survey": 120 * 24 * 3600,  # a feedback survey invitation; the survey's own close date is checked too

@@ -75,9 +75,18 @@ def stamp_new_login(*_args, **_kwargs) -> None:
     session[SESSION_SEEN_AT] = now
 
 
+def rotate_csrf_token() -> None:
+    """Forget this browser's CSRF token (Flask-WTF keeps the raw token in the session and caches it in `g`):
+    the next form gets a new one, and a token read before a sign-in no longer validates after it."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    session.pop(field, None)
+    g.pop(field, None)
+
+
 def on_sign_in(*_args, **_kwargs) -> None:
     g.setdefault(SIGNED_IN_NOW, True)  # errors.py signs out again if this request then fails
     stamp_new_login()
+    rotate_csrf_token()  # every login_user(): password, second factor, password reset
 
 
 def enforce_session_timeouts() -> None:

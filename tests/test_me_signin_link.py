@@ -65,3 +65,34 @@ def test_the_session_the_link_opened_ends(client, db, mailed_link, monkeypatch):
     later = time.time() + 61 * 60
     monkeypatch.setattr("csi_events.registrations.me_signin_views.time.time", lambda: later)
     assert client.get("/me/list").status_code == 302
+
+
+def test_an_expired_sign_in_link_says_30_minutes_not_7_days(client, db, mailed_link, monkeypatch):
+    later = int(time.time()) + 31 * 60
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: later)
+    page = client.get(mailed_link)
+    body = page.get_data(as_text=True)
+    assert page.status_code == 410
+    assert "30 minutes" in body and "7 days" not in body
+
+
+def test_a_used_sign_in_link_says_it_works_once(app, client, db, mailed_link):
+    client.post(mailed_link)
+    page = app.test_client().get(mailed_link)
+    body = page.get_data(as_text=True)
+    assert page.status_code == 404
+    assert "already used" in body and "only once" in body and "7 days" not in body
+
+
+def test_an_expired_manage_link_still_says_7_days(app, client, db, monkeypatch):
+    from csi_events.links import make_token
+
+    person = make_person(email="bo@example.org")
+    db.session.commit()
+    with app.test_request_context():
+        token = make_token("manage", {"p": person.id})
+    later = int(time.time()) + 8 * 24 * 3600
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: later)
+    page = client.get(f"/me/{token}")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 410 and "7 days" in body and "30 minutes" not in body

@@ -21,6 +21,7 @@ from sqlalchemy.orm import object_session
 from csi_events import create_app
 from csi_events.auth.models import TOKEN_SCOPES
 from csi_events.auth.onetime import make_once_token
+from csi_events.auth.reset import reset_token
 from csi_events.auth.services import create_api_token
 from csi_events.checkin.models import CheckIn
 from csi_events.db import utcnow
@@ -149,6 +150,7 @@ class World:
                 "certificate": make_token("certificate", {"p": self.person.id}),
                 "survey": make_token("survey", {"i": survey_invitations[0]}),
                 "kiosk": self.kiosk_token,
+                "reset": reset_token(self.spare_user),
             }
             self.other_links = {
                 "manage": make_token("manage", {"p": self.other_person.id}),
@@ -157,6 +159,7 @@ class World:
                 "certificate": make_token("certificate", {"p": self.other_person.id}),
                 "survey": make_token("survey", {"i": survey_invitations[1]}),
                 "kiosk": self.other_kiosk_token,
+                "reset": reset_token(self.users["staff"]),
             }
 
     def value(self, name: str, rule: str, *, links: dict | None = None):
@@ -232,6 +235,8 @@ def link_purpose(rule: str) -> str:
         return "survey"
     if rule.startswith("/kiosk/"):
         return "kiosk"
+    if rule.startswith("/auth/reset/"):
+        return "reset"
     raise AssertionError(f"which signed link opens {rule}? teach link_purpose in tests/test_security_matrix.py")
 
 

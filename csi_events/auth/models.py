@@ -37,6 +37,9 @@ class User(UserMixin, Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     # The last TOTP time step accepted: a code is accepted once, never replayed within its window.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # Wrong passwords (or codes) since the last sign-in, and the pause they earned (auth/throttle.py).
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    login_paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -19,7 +19,7 @@ from ..extensions import db
 from ..people.addresses import undeliverable_reason
 from ..people.models import normalize_email
 from .models import TOKEN_SCOPES, USER_ROLES, ApiToken, User, new_session_token
-from .passwords import hash_password, needs_rehash, password_problems, verify_password
+from .passwords import hash_password, password_problems, verify_password
 
 TOTP_ISSUER = "CSI Events"
 
@@ -45,18 +45,6 @@ def create_user(email: str, password: str, role: str, display_name: str = "") ->
     user = User(email=email, password_hash=hash_password(password), role=role, display_name=display_name)
     db.session.add(user)
     db.session.flush()
-    return user
-
-
-def authenticate(email: str, password: str) -> User | None:
-    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
-    if user is None:
-        hash_password(password)  # same work either way: no timing hint that the account exists
-        return None
-    if not verify_password(user.password_hash, password) or not user.active:
-        return None
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
     return user
 
 
@@ -153,6 +141,17 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     record("password_changed", actor=user, target=user)
 
 
+def set_password(user: User, new_password: str, *, by: User | None = None, via: str = "cli") -> None:
+    """A new password without the current one: the one-time reset link (by=None, via="reset_link") or the
+    command line (via="cli"). The password rules apply; every session of the user ends."""
+    problems = password_problems(new_password, (user.email, user.display_name))
+    if problems:
+        raise ValidationFailed(_("The new password is not acceptable."), fields={"new_password": problems})
+    user.password_hash = hash_password(new_password)
+    end_all_sessions(user)
+    record("password_changed", actor=by, target=user, via=via)
+
+
 def change_email(user: User, current_password: str, new_email: str) -> None:
     _check_current_password(user, current_password)
     _refuse_undeliverable(new_email, "email")
@@ -175,19 +174,20 @@ def _active_admins() -> int:
     return int(db.session.scalar(stmt) or 0)
 
 
-def set_role(user: User, role: str, *, by: User) -> None:
+def set_role(user: User, role: str, *, by: User | None) -> None:
+    """By an admin (the admin page) or by whoever runs the command line (by=None)."""
     if role not in USER_ROLES:
         raise ValidationFailed(_("Unknown role."), fields={"role": [_("Choose staff, facilitator or admin.")]})
     if role == user.role:
         return
-    if user.id == by.id:
+    if by is not None and user.id == by.id:
         raise Forbidden(_("You cannot change your own role; ask another admin."))
     if user.role == "admin" and user.active and _active_admins() <= 1:
         raise Conflict(_("This is the last active admin."))
     old = user.role
     user.role = role
     end_all_sessions(user)  # the new role applies from the next sign-in, in every browser
-    record("role_changed", actor=by, target=user, old=old, new=role)
+    record("role_changed", actor=by, target=user, old=old, new=role, **({} if by else {"via": "cli"}))
 
 
 def disable_user(user: User, *, by: User) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, has_request_context, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -14,11 +14,11 @@ from ..db import commit
 from ..errors import ValidationFailed
 from ..extensions import db, limiter, login_manager
 from ..registrations.qr import qr_svg
+from . import mail  # noqa: F401  (registers the account e-mails' outbox handlers)
 from .access import access_rule, signed_in_required
 from .forms import EmailChangeForm, LoginForm, PasswordChangeForm, TotpDisableForm, TotpForm
 from .models import User
 from .services import (
-    authenticate,
     change_email,
     change_password,
     disable_totp,
@@ -30,6 +30,7 @@ from .services import (
     totp_uri,
     verify_totp,
 )
+from .throttle import check_sign_in, is_paused, note_failure, note_success
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -39,6 +40,7 @@ login_manager.login_message = None
 PENDING_KEY = "login_pending"  # password checked, second factor awaited
 PENDING_SECONDS = 300
 ENROL_KEY = "totp_enrol_secret"
+SIGNED_OUT_KEY = "signed_out"
 
 
 @login_manager.user_loader
@@ -70,9 +72,21 @@ def _finish_login(user: User, remember: bool, next_url: str | None, **details):
     session.pop(PENDING_KEY, None)
     login_user(user, remember=remember)
     mark_signed_in(user)
+    note_success(user)
     record("login", actor=user, target=user, **details)
     commit(db.session)
     return response
+
+
+def _wrong_answer(paused: bool) -> str:
+    """One answer for a wrong password and for any password while the account is paused (auth/throttle.py),
+    which adds "try again later"."""
+    wrong = _("That e-mail and password do not match an active account.")
+    return f"{wrong} {_paused_note()}" if paused else wrong
+
+
+def _paused_note() -> str:
+    return _("Too many wrong tries for this account: try again later.")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -81,11 +95,13 @@ def _finish_login(user: User, remember: bool, next_url: str | None, **details):
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        check = check_sign_in(form.email.data, form.password.data)
+        user = check.user
         if user is None:
-            record("login_failed", email=form.email.data.strip().lower()[:254], reason="password")
+            reason = "paused" if check.paused else "password"
+            record("login_failed", email=form.email.data.strip().lower()[:254], reason=reason)
             commit(db.session)
-            flash(_("That e-mail and password do not match an active account."), "error")
+            flash(_wrong_answer(check.paused), "error")
             return render_template("auth/login.html", form=form), 401
         next_url = safe_next(request.args.get("next"))
         if user.totp_secret:
@@ -125,11 +141,16 @@ def login_code():
         return redirect(url_for("auth.login"))
     form = TotpForm()
     if form.validate_on_submit():
-        if verify_totp(user, form.code.data):
+        paused = is_paused(user)
+        if not paused and verify_totp(user, form.code.data):
             return _finish_login(user, pending.get("remember", False), pending.get("next"), second_factor="totp")
-        record("login_failed", actor=None, target=user, reason="totp")
+        paused = paused or bool(note_failure(user))  # a wrong code counts like a wrong password
+        record("login_failed", actor=None, target=user, reason="paused" if paused else "totp")
         commit(db.session)
-        form.code.errors.append(_("That code does not match; try the current one."))
+        message = _("That code does not match; try the current one.")
+        if paused:
+            message = f"{message} {_paused_note()}"
+        form.code.errors.append(message)
         return render_template("auth/login_code.html", form=form), 401
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login_code.html", form=form), status
@@ -144,8 +165,20 @@ def logout():
         commit(db.session)
     logout_user()
     session.clear()
+    session[SIGNED_OUT_KEY] = True  # the next page drops the check-in pages' offline data (signed-out.js)
     flash(_("You are signed out."), "info")
-    return redirect(url_for("opportunities.catalog"))
+    response = redirect(url_for("opportunities.catalog"))
+    # The browser drops this site's caches and storage: the check-in service worker's rosters among them.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
+@bp.app_context_processor
+def signed_out_now() -> dict:
+    """True on the first page rendered after signing out (base.html then loads signed-out.js)."""
+    if not has_request_context() or SIGNED_OUT_KEY not in session:  # e-mails render outside requests
+        return {"signed_out_now": False}
+    return {"signed_out_now": bool(session.pop(SIGNED_OUT_KEY, False))}
 
 
 # --- The signed-in user's own account ------------------------------------------------------------------------

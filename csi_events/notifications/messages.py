@@ -242,6 +242,19 @@ def rescheduled(registration: Registration) -> EmailMessage:
         return _build(person, subject, "rescheduled", _registration_context(registration), ics=_ics(registration))
 
 
+def account_message(email: str, name: str, subject: str, template: str, context: dict) -> EmailMessage:
+    """A message about a sign-in account (templates/email/<template>.txt and .html), in the default language:
+    accounts have no language preference."""
+    context = {**context, "name": name, "subject": subject, "base_url": base_url(), "lang": str(get_locale() or "en")}
+    message = EmailMessage()
+    message["Subject"] = _one_line(subject)
+    message["To"] = Address(display_name=_one_line(name), addr_spec=email)
+    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    message.set_content(_tidy_text(render_template(f"email/{template}.txt", **context)))
+    message.add_alternative(render_template(f"email/{template}.html", **context), subtype="html")
+    return message
+
+
 def manage_link(person: Person, url: str) -> EmailMessage:
     with _in_language_of(person):
         subject = _("Your link to see and manage your registrations")

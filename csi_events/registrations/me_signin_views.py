@@ -16,6 +16,7 @@ from ..db import commit
 from ..extensions import db
 from ..links import LinkInvalid, read_token
 from ..people.models import Person
+from ..security import rotate_csrf_token
 from .forms import ActionForm, ManageLinkForm
 from .public_views import render_registrations
 from .views import bp
@@ -24,9 +25,14 @@ ME_SESSION_KEY = "me"
 ME_SESSION_SECONDS = 60 * 60
 
 
-def _invalid(expired: bool) -> Response:
-    page = render_template("registrations/link_invalid.html", expired=expired, form=ManageLinkForm())
-    return _private(Response(page, status=410 if expired else 404))
+def _invalid(reason: str) -> Response:
+    """reason: "expired" (410), "used" or "broken" (404); the page says how long and how often such a link works."""
+    page = render_template("registrations/link_invalid.html", reason=reason, link="signin", form=ManageLinkForm())
+    return _private(Response(page, status=410 if reason == "expired" else 404))
+
+
+def _reason(err: LinkInvalid) -> str:
+    return "expired" if err.expired else "broken"
 
 
 def _private(response: Response) -> Response:
@@ -49,19 +55,23 @@ def me_signin(token: str):
     try:
         data = read_token("signin", token)
     except LinkInvalid as err:
-        return _invalid(err.expired)
-    if not isinstance(data, dict) or link_was_used("signin", str(data.get(LINK_ID_KEY))):
-        return _invalid(False)
+        return _invalid(_reason(err))
+    if not isinstance(data, dict):
+        return _invalid("broken")
+    if link_was_used("signin", str(data.get(LINK_ID_KEY))):
+        return _invalid("used")
     form = ActionForm()
     if not form.validate_on_submit():
         return _private(Response(render_template("registrations/manage_signin.html", form=form)))
     try:
         person = _person(consume_once_token("signin", token).get("p"))
     except LinkInvalid as err:
-        return _invalid(err.expired)
+        db.session.rollback()
+        return _invalid("used" if link_was_used("signin", str(data.get(LINK_ID_KEY))) else _reason(err))
     commit(db.session)  # the link is used up, whatever follows
     if person is None:
-        return _invalid(False)
+        return _invalid("broken")
+    rotate_csrf_token()  # a token read before this sign-in does not validate after it
     session[ME_SESSION_KEY] = {"p": person.id, "until": int(time.time()) + ME_SESSION_SECONDS}
     return redirect(url_for("registrations.me_list"), code=303)
 

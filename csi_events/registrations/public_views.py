@@ -183,13 +183,14 @@ def manage(token: str):
         data = read_token("manage", token)
         person = db.session.get(Person, int(data["p"]))
     except LinkInvalid as err:
-        page = render_template("registrations/link_invalid.html", expired=err.expired, form=ManageLinkForm())
+        reason = "expired" if err.expired else "broken"
+        page = render_template("registrations/link_invalid.html", reason=reason, link="manage", form=ManageLinkForm())
         return _private(Response(page, status=410 if err.expired else 404))
     except (KeyError, TypeError, ValueError):
         person = None
     person = survivor(person)
     if person is None or person.erased_at is not None:  # after an erasure an old link lists nothing
-        page = render_template("registrations/link_invalid.html", expired=False, form=ManageLinkForm())
+        page = render_template("registrations/link_invalid.html", reason="broken", link="manage", form=ManageLinkForm())
         return _private(Response(page, status=404))
     return render_registrations(person, token)
 
