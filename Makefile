@@ -14,7 +14,8 @@ PYTEST_ARGS ?= -n auto
 # csi_events/reports, csi_events/demo, csi_events/migrations.
 MYPY_PACKAGES := $(wildcard csi_events/*.py) csi_events/api csi_events/attendance csi_events/audit csi_events/auth \
 	csi_events/directory csi_events/notifications csi_events/opportunities csi_events/people csi_events/public \
-	csi_events/registrations csi_events/support csi_events/checkin
+	csi_events/registrations csi_events/support csi_events/checkin \
+	csi_events/observability
 export FLASK_APP := app
 
 RUN_BIND ?= 127.0.0.1:$(PORT)
