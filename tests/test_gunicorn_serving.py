@@ -1,5 +1,6 @@
 """`make run` serves through gunicorn with gunicorn.conf.py on the embedded SQLite database: several workers share
-the file (WAL, busy timeout), and the in-process outbox thread sends a sign-up's e-mail from a worker."""
+the file (WAL, busy timeout), the in-process outbox thread sends a sign-up's e-mail from a worker, and /metrics
+adds up the workers' counters."""
 
 from __future__ import annotations
 
@@ -110,6 +111,11 @@ def test_gunicorn_with_the_production_settings_serves_sqlite_and_sends_mail(tmp_
         sent = [path.read_bytes() for path in mail_dir.glob("*")]
         assert len(sent) == 1, log.read_text()
         assert b"ana@example.org" in sent[0]
+        # Metrics add up every worker's counts (multiprocess files): the sign-up shows whichever worker answers.
+        status, body = _get(f"{base}/metrics")
+        assert status == 200
+        assert b'csi_events_signups_total{status="confirmed"} 1.0' in body
+        assert b"csi_events_outbox_backlog 0.0" in body
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
