@@ -126,3 +126,20 @@ def test_real_stylesheet_is_served_compressed_after_setup(client):
     response = client.get("/static/css/app.css", headers={"Accept-Encoding": "gzip"})
     assert response.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(response.get_data()) == app_css.read_bytes()
+
+
+def test_checkin_page_preloads_its_imported_modules_at_the_url_the_import_uses(client, db, login):
+    """A module imported as "./checkin-store.js" and preloaded as "...?v=..." would be fetched (and run) twice."""
+    import re
+
+    from tests.factories import make_opportunity, make_user
+
+    opportunity = make_opportunity()
+    db.session.commit()
+    login(make_user("staff"))
+    page = client.get(f"/staff/checkin/sessions/{opportunity.sessions[0].id}").get_data(as_text=True)
+    preloads = set(re.findall(r'rel="modulepreload" href="([^"]+)"', page))
+    source = (ROOT / "static" / "js" / "checkin.js").read_text()
+    imported = {f"/static/js/{name}" for name in re.findall(r'from "\./([\w.-]+\.js)"', source)}
+    assert imported and imported <= preloads
+    assert any(url.startswith("/static/js/checkin.js?v=") for url in preloads)
