@@ -1,4 +1,6 @@
-# CSI Events: `make run` serves the app with demo data; `make test` runs ruff, mypy and the whole suite;
+# CSI Events: `make run` serves the app with demo data through gunicorn and gunicorn.conf.py, as in production,
+# on 127.0.0.1:$(PORT) (RUN_BIND=0.0.0.0:8000 to listen elsewhere); `make dev` does the same with Flask's
+# development server, which reloads on code changes; `make test` runs ruff, mypy and the whole suite;
 # `make test-fast` runs ruff and the tests not marked slow (no browser, no fuzzing), for a quick check.
 # Everything installs into ./.venv and ./node_modules: nothing global is needed or used.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -12,15 +14,25 @@ PYTEST_ARGS ?= -n auto
 # csi_events/reports, csi_events/demo, csi_events/migrations.
 MYPY_PACKAGES := $(wildcard csi_events/*.py) csi_events/api csi_events/attendance csi_events/audit csi_events/auth \
 	csi_events/directory csi_events/notifications csi_events/opportunities csi_events/people csi_events/public \
-	csi_events/registrations csi_events/support csi_events/checkin
+	csi_events/registrations csi_events/support csi_events/checkin \
+	csi_events/observability
 export FLASK_APP := app
 
-.PHONY: setup run test test-fast typecheck lint format clean screens
+RUN_BIND ?= 127.0.0.1:$(PORT)
+
+.PHONY: setup run dev test test-fast typecheck lint format clean screens
 
 # Compiled catalogs (.mo) are build artifacts: one per translations/<lang>/LC_MESSAGES/messages.po.
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
-setup: $(VENV)/.installed node_modules/.installed $(CATALOGS)
+setup: $(VENV)/.installed node_modules/.installed $(CATALOGS) static/.compressed
+
+# Brotli and gzip copies of the stylesheets and scripts, served to browsers that accept them
+# (csi_events/static_files.py); redone when one of them changes.
+STATIC_SOURCES := $(wildcard static/css/*.css static/js/*.js)
+static/.compressed: $(STATIC_SOURCES) node_modules/.installed tools/compress_static.mjs
+	node tools/compress_static.mjs static
+	touch $@
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +50,12 @@ node_modules/.installed: package.json package-lock.json tools/vendor.mjs
 run: setup
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load --if-empty
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	GUNICORN_BIND=$(RUN_BIND) $(BIN)/gunicorn -c gunicorn.conf.py app:app
+
+dev: setup
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load --if-empty
+	$(BIN)/flask run --debug --host 127.0.0.1 --port $(PORT)
 
 test: setup
 	$(BIN)/ruff check .
@@ -63,4 +80,5 @@ lint: setup
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor
+	rm -rf $(VENV) node_modules static/vendor static/.compressed
+	find static -name '*.gz' -o -name '*.br' | xargs rm -f

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import logging
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -12,11 +11,13 @@ from . import extensions as ext
 from .config import load_config
 from .errors import register_error_handlers
 from .languages import init_languages
+from .observability.hooks import init_observability
+from .static_files import init_static_files
 
 # Every blueprint, registered in this order: the module that defines it as `bp`, then the modules that add
 # routes to it (each imports that `bp`; API routes are declared with api/spec.route).
 BLUEPRINTS: dict[str, tuple[str, ...]] = {
-    "public.views": (),
+    "public.views": ("public.health_views",),
     "auth.views": ("auth.reset_views",),
     "auth.admin_views": (),
     "opportunities.views": ("opportunities.catalog_views", "opportunities.staff_views"),
@@ -31,6 +32,7 @@ BLUEPRINTS: dict[str, tuple[str, ...]] = {
     "door.views": ("door.views_kiosk", "door.views_followup"),
     "surveys.views": ("surveys.public_views", "surveys.staff_views", "surveys.results_views", "surveys.checkin_qr"),
     "notifications.views": (),
+    "observability.views": (),
     "audit.views": (),
     "api.views": (
         "api.meta",
@@ -57,12 +59,14 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder="../static",
     )
     _configure(app, config)
+    init_observability(app)  # logging, the request id, request metrics
     _init_extensions(app)
     register_error_handlers(app)
     from .security import init_security
 
     init_security(app)  # headers, session timeouts, abuse limits
     _register_blueprints(app)
+    init_static_files(app)  # precompressed copies, versioned URLs cached for a year
     _register_cli(app)
 
     from .templating import register_template_helpers
@@ -72,7 +76,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _configure(app: Flask, config: dict | None) -> None:
-    """Settings (load_config, then the caller's), the engine's pool options, the proxy hops, logging."""
+    """Settings (load_config, then the caller's), the engine's pool options, the proxy hops."""
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)
@@ -86,7 +90,6 @@ def _configure(app: Flask, config: dict | None) -> None:
     if app.config.get("PROXY_FIX_HOPS"):
         hops = int(app.config["PROXY_FIX_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
-    logging.basicConfig(level=logging.INFO)
 
 
 def _init_extensions(app: Flask) -> None:

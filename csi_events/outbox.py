@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import UTCDateTime, utcnow
 from .extensions import Model, db
+from .observability.metrics import OUTBOX_SEND_FAILURES
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +147,7 @@ def send_messages(ids: list[int]) -> int:
         except Exception as err:
             db.session.rollback()
             log.exception("outbox: handler for %s failed (message %s; left for a retry)", message.kind, message_id)
+            OUTBOX_SEND_FAILURES.labels(kind=message.kind).inc()
             db.session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == message_id)
