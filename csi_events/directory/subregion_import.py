@@ -214,13 +214,17 @@ def import_subregions(data: bytes, *, actor=None) -> SubregionChanges:
 def set_subregion(kind: str, ids: list[int], subregion, *, actor=None) -> SubregionChanges:
     """One subregion (1..8 or none) for the LEAs or schools of these ids: the directory lists' multi-select."""
     number = check_subregion(subregion)
-    model = Lea if kind == "lea" else School
     wanted = sorted({int(i) for i in ids})
     if not wanted:
         raise ValidationFailed(
             _("Tick at least one row."), fields={"ids": [_("Tick the rows whose subregion you want to set.")]}
         )
-    found = {obj.id: obj for obj in db.session.scalars(select(model).where(model.id.in_(wanted)))}
+    rows: list[Lea | School] = list(
+        db.session.scalars(select(Lea).where(Lea.id.in_(wanted)))
+        if kind == "lea"
+        else db.session.scalars(select(School).where(School.id.in_(wanted)))
+    )
+    found = {obj.id: obj for obj in rows}
     if len(found) != len(wanted):
         raise NotFound(_("Some of the ticked rows no longer exist."))
     return apply_subregions([(found[i], number) for i in wanted], actor=actor, via="bulk_set")

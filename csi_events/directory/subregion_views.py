@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -60,7 +62,8 @@ def _bulk(kind: str, list_view, list_endpoint: str):
         return list_view(), err.status
     commit(db.session)
     flash(_("Subregion set: %(counts)s.", counts=changes_message(result)), "success")
-    return redirect(url_for(list_endpoint, **request.args))
+    args: dict[str, Any] = request.args.to_dict()
+    return redirect(url_for(list_endpoint, **args))
 
 
 @bp.post("/leas/subregion")
