@@ -23,7 +23,7 @@ BLUEPRINTS: dict[str, tuple[str, ...]] = {
     "opportunities.views": ("opportunities.catalog_views", "opportunities.staff_views"),
     "registrations.views": ("registrations.public_views", "registrations.staff_views", "registrations.me_signin_views"),
     "checkin.views": (),
-    "directory.views": (),
+    "directory.views": ("directory.subregion_views",),
     "people.views": (),
     "people.privacy_views": (),
     "reports.views": (),

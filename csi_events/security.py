@@ -158,7 +158,9 @@ def handle_data_error(err: DataError):
 
 # The only pages that take a file upload; any other request carrying a file part (e.g. a file sent in a text
 # field of a public form) is refused with a 400 before a form reads it.
-UPLOAD_ENDPOINTS = frozenset({"attendance.zoom_import", "support.import_page", "directory.import_file"})
+UPLOAD_ENDPOINTS = frozenset(
+    {"attendance.zoom_import", "support.import_page", "directory.import_file", "directory.subregion_import"}
+)
 
 
 class FormRequest(Request):

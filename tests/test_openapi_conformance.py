@@ -34,6 +34,7 @@ class Call:
     query: dict | None = None
     body: dict | None = None
     auth: bool = True
+    read_only: bool = False  # with a token of the read scope only
 
 
 @pytest.fixture
@@ -48,9 +49,11 @@ def world(app, db):
     today = make_opportunity(starts_at=utcnow() + timedelta(minutes=10), capacity=50)
     today_reg = make_registration(today, make_person("cai@example.org"))
     token = create_api_token(admin, list(TOKEN_SCOPES))
+    read_token = create_api_token(admin, ["read"])
     db.session.commit()
     return {
         "headers": {"Authorization": f"Bearer {token}"},
+        "read_headers": {"Authorization": f"Bearer {read_token}"},
         "opp": opp.id,
         "session": opp.sessions[0].id,
         "today_session": today.sessions[0].id,
@@ -88,6 +91,17 @@ def calls(w) -> list[Call]:
         Call("GET", "/api/v1/leas", 200, query={"q": "angeles"}),
         Call("GET", "/api/v1/leas", 422, query={"subregion": "9"}),
         Call("GET", "/api/v1/schools", 200, query={"q": "1964733"}),
+        Call("GET", "/api/v1/leas/{cd_code}", 200, {"cd_code": "1964733"}, auth=False),
+        Call("GET", "/api/v1/leas/{cd_code}", 404, {"cd_code": "0000000"}, auth=False),
+        Call("PATCH", "/api/v1/leas/{cd_code}", 200, {"cd_code": "1964733"}, body={"subregion": 4, "aliases": "LAUSD"}),
+        Call("PATCH", "/api/v1/leas/{cd_code}", 422, {"cd_code": "1964733"}, body={"subregion": 9}),
+        Call("PATCH", "/api/v1/leas/{cd_code}", 404, {"cd_code": "0000000"}, body={"subregion": None}),
+        Call("PATCH", "/api/v1/leas/{cd_code}", 403, {"cd_code": "1964733"}, body={"subregion": 1}, read_only=True),
+        Call("GET", "/api/v1/schools/{cds_code}", 200, {"cds_code": "19647336016091"}, auth=False),
+        Call("GET", "/api/v1/schools/{cds_code}", 404, {"cds_code": "00000000000000"}, auth=False),
+        Call("PATCH", "/api/v1/schools/{cds_code}", 200, {"cds_code": "19647336016091"}, body={"subregion": None}),
+        Call("PATCH", "/api/v1/schools/{cds_code}", 422, {"cds_code": "19647336016091"}, body={"subregion": "x"}),
+        Call("PATCH", "/api/v1/schools/{cds_code}", 404, {"cds_code": "00000000000000"}, body={"is_closed": True}),
         Call("GET", "/api/v1/opportunities", 200),
         Call("GET", "/api/v1/opportunities", 422, query={"from": "not-a-date"}),
         Call("GET", "/api/v1/opportunities/{opportunity_id}", 200, opp),
@@ -150,7 +164,8 @@ def test_every_documented_answer_matches_the_document(app, db, world):
     called = set()
     for call in calls(world):
         operation = schema[call.path][call.method]
-        kwargs = {"path_parameters": call.path_parameters, "headers": world["headers"] if call.auth else {}}
+        headers = world["read_headers" if call.read_only else "headers"] if call.auth else {}
+        kwargs = {"path_parameters": call.path_parameters, "headers": headers}
         if call.query is not None:
             kwargs["query"] = call.query
         if call.body is not None:

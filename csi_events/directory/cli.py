@@ -1,4 +1,5 @@
-"""`flask directory import FILE [--county NAME]`: load CDE's public schools file."""
+"""`flask directory import FILE [--county NAME]`: load CDE's public schools file;
+`flask directory import-subregions FILE`: set subregions from a CSV file."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from ..errors import DomainError
 from ..extensions import db
 from .cde_import import CdeFileError, parse
 from .services import DEFAULT_COUNTY, ImportReport, import_directory
+from .subregion_import import SubregionChanges, SubregionFileError, import_subregions
 
 cli = AppGroup("directory", help="The directory of LEAs and schools.")
 
@@ -48,3 +50,24 @@ def import_command(file, county):
     commit(db.session)
     for line in format_report(report):
         click.echo(line)
+
+
+def format_subregion_changes(result: SubregionChanges) -> str:
+    return (
+        f"{result.rows} rows: {result.changed} changed ({result.leas_changed} LEAs, "
+        f"{result.schools_changed} schools), {result.unchanged} unchanged."
+    )
+
+
+@cli.command("import-subregions")
+@click.argument("file", type=click.File("rb"))
+def import_subregions_command(file):
+    """Set the subregions of LEAs and schools from a CSV file with a header row: code (or cd_code, cds_code)
+    and subregion (1 to 8, empty for none). A wrong line refuses the whole file; nothing is applied then."""
+    try:
+        result = import_subregions(file.read())
+    except SubregionFileError as err:
+        db.session.rollback()
+        raise click.ClickException("The file is refused, nothing was imported: " + err.summary()) from err
+    commit(db.session)
+    click.echo(format_subregion_changes(result))

@@ -68,3 +68,13 @@ class ImportForm(FlaskForm):
         validators=[DataRequired(), Length(max=60)],
         filters=[lambda v: v.strip() if v else v],
     )
+
+
+class SubregionImportForm(FlaskForm):
+    file = FileField(_l("CSV file of codes and subregions"), validators=[FileRequired()])
+
+
+class BulkSubregionForm(_TranslatedChoices):
+    """The directory lists' "set subregion": the ticked rows come as repeated `ids` fields."""
+
+    subregion = SubregionField(_l("New subregion for the ticked rows"))

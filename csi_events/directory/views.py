@@ -13,7 +13,7 @@ from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
 from ..paging import page_number
 from .cde_import import CdeFileError, parse
-from .forms import ImportForm, LeaForm, SchoolForm
+from .forms import BulkSubregionForm, ImportForm, LeaForm, SchoolForm
 from .models import CCSPP_STATUSES, LEA_KINDS, Lea, School
 from .services import (
     import_directory,
@@ -76,6 +76,7 @@ def lea_list():
         filters=filters,
         kinds=LEA_KINDS,
         statuses=CCSPP_STATUSES,
+        bulk_form=BulkSubregionForm(prefix="bulk"),
     )
 
 
@@ -144,7 +145,14 @@ def school_list():
     q = request.args.get("q", "").strip()[:100]
     page = search_schools(q, page=page_number(), per_page=PER_PAGE, **filters)
     lea = db.session.scalar(select(Lea).where(Lea.cd_code == lea_code)) if lea_code else None
-    return render_template("directory/school_list.html", page=page, q=q, filters=filters, lea=lea)
+    return render_template(
+        "directory/school_list.html",
+        page=page,
+        q=q,
+        filters=filters,
+        lea=lea,
+        bulk_form=BulkSubregionForm(prefix="bulk"),
+    )
 
 
 @bp.route("/schools/<int:school_id>/edit", methods=["GET", "POST"])

@@ -233,6 +233,7 @@ def test_staff_pages(launch, live_server, world, axe_source):
         ("/staff/support/import", "support activities import"),
         (f"/staff/support/{world['activity_id']}/delete", "support activity delete"),
         ("/staff/directory/import", "directory import"),
+        ("/staff/directory/subregions/import", "directory: subregions import"),
         (f"/staff/reports/schools/{world['school_cds']}", "school report"),
         ("/staff/reports/subregions/4", "subregion report"),
         ("/staff/people/merge?survivor={}&merged={}".format(*world["duplicate_ids"]), "merge preview"),
@@ -306,6 +307,8 @@ def test_pages_reflow_at_320_css_pixels(launch, live_server, world):
         "/staff/support",
         "/staff/support/new",
         "/staff/directory/leas",
+        "/staff/directory/schools",
+        "/staff/directory/subregions/import",
         "/staff/audit",
     ]
     overflowing = {}
