@@ -58,6 +58,21 @@ def _monthly(first: date):
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
+def _check(first: date, frequency: str, count: int | None, until: date | None, limit: int) -> None:
+    if frequency not in FREQUENCIES:
+        raise RepeatError("frequency", "unknown")
+    if count is None and until is None:
+        raise RepeatError("count", "missing")
+    if count is not None and until is not None:
+        raise RepeatError("count", "both")
+    if count is not None and count < 1:
+        raise RepeatError("count", "too_few")
+    if count is not None and count > limit:
+        raise RepeatError("count", "too_many")
+    if until is not None and until < first:
+        raise RepeatError("until", "before_start")
+
+
 def occurrences(
     first: date,
     frequency: str,
@@ -71,18 +86,7 @@ def occurrences(
     Raises RepeatError: frequency/unknown; count/missing (neither given), count/both (both given);
     count/too_few (< 1), count/too_many (> limit); until/before_start; until/too_many (more than `limit` dates);
     count/out_of_range when the dates would pass the end of the calendar (the year 9999)."""
-    if frequency not in FREQUENCIES:
-        raise RepeatError("frequency", "unknown")
-    if count is None and until is None:
-        raise RepeatError("count", "missing")
-    if count is not None and until is not None:
-        raise RepeatError("count", "both")
-    if count is not None and count < 1:
-        raise RepeatError("count", "too_few")
-    if count is not None and count > limit:
-        raise RepeatError("count", "too_many")
-    if until is not None and until < first:
-        raise RepeatError("until", "before_start")
+    _check(first, frequency, count, until, limit)
     days = _monthly(first) if frequency == "monthly" else _weekly(first, 7 if frequency == "weekly" else 14)
     found: list[date] = []
     for day in days:
