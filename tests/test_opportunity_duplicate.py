@@ -110,3 +110,23 @@ def test_facilitators_cannot_duplicate(client, db, login):
     login(make_user("facilitator"))
     db.session.commit()
     assert client.post(f"/staff/opportunities/{opp.id}/duplicate", data={"first_day": "2030-01-01"}).status_code == 403
+
+
+def test_the_api_duplicates_with_the_same_service(client, db):
+    from tests.test_opportunity_api import bearer
+
+    opp = make_opportunity(title="Webinar", sessions=2)
+    make_registration(opp)
+    headers = bearer(db, "write")
+    day = local_today() + timedelta(days=10)
+    url = f"/api/v1/opportunities/{opp.id}/duplicate"
+    response = client.post(url, json={"first_day": day.isoformat()}, headers=headers)
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["title"] == "Webinar (copy)" and body["status"] == "draft" and body["confirmed_count"] == 0
+    assert body["sessions"][0]["starts_at"].startswith(day.isoformat()) and len(body["sessions"]) == 2
+    past = client.post(url, json={"first_day": "2000-01-01"}, headers=headers)
+    assert past.status_code == 422 and "today or a later date" in str(past.get_json())
+    assert client.post(url, json={"first_day": day.isoformat()}, headers=bearer(db, "read")).status_code == 403
+    assert client.post(url, json={"first_day": day.isoformat()}).status_code == 401
+    assert db.session.scalar(select(func.count(LearningOpportunity.id))) == 2
