@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from csi_events.localtime import to_local
 from csi_events.opportunities.models import LearningOpportunity, Session
 from tests.factories import make_opportunity, make_user
 from tests.test_opportunity_pages import FUTURE_YEAR, form_data
@@ -190,3 +191,26 @@ def test_publish_that_fails_validation_saves_nothing(client, db, login):
     assert response.status_code == 422
     assert db.session.scalar(select(func.count(LearningOpportunity.id))) == 0
     assert "Give the learning opportunity a title." in response.get_data(as_text=True)
+
+
+def test_filling_an_existing_opportunity_keeps_its_session_and_adds_the_others(client, db, login):
+    _staff(db, login)
+    opp = make_opportunity(status="draft", title="Circle")
+    db.session.commit()
+    session_id = opp.sessions[0].id
+    edit = client.get(f"/staff/opportunities/{opp.id}/edit").get_data(as_text=True)
+    top = {k: v for k, v in form_data(title="Circle").items() if not k.startswith("sessions-")}
+    rule = {"repeat_frequency": "weekly", "repeat_count": "3", "repeat_until": ""}
+    filled = client.post(
+        f"/staff/opportunities/{opp.id}/edit", data={**top, **_posted_rows(edit), **rule, "fill_sessions": "1"}
+    )
+    assert filled.status_code == 200
+    rows = _posted_rows(filled.get_data(as_text=True))
+    assert rows["sessions-0-id"] == str(session_id) and rows["sessions-1-id"] == "" and rows["sessions-2-day"]
+    response = client.post(f"/staff/opportunities/{opp.id}/edit", data={**top, **rows})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    sessions = db.session.get(LearningOpportunity, opp.id).sessions
+    assert len(sessions) == 3 and sessions[0].id == session_id
+    days = [to_local(s.starts_at).date() for s in sessions]
+    assert [(d - days[0]).days for d in days] == [0, 7, 14]
