@@ -111,6 +111,24 @@ def _scan(page, ticket: str) -> None:
     page.evaluate("document.activeElement.blur()")
 
 
+def _fill_series(page) -> None:
+    """A new opportunity's first session, repeated weekly four times by the form's repeat rule."""
+    from csi_events.localtime import local_today
+
+    first = local_today() + timedelta(days=14)
+    page.fill("#title", "Coaching circle for coordinators")
+    page.fill("#sessions-0-day", first.isoformat())
+    page.fill("#sessions-0-start_time", "09:00")
+    page.fill("#sessions-0-end_time", "10:30")
+    page.fill("#sessions-0-venue", "Compton Center, Room 4")
+    page.select_option("#repeat_frequency", "weekly")
+    page.fill("#repeat_count", "4")
+    page.click("[data-fill-sessions]")
+    page.wait_for_selector("[data-fill-status]:not(:empty)")
+    page.locator("#repeat-rule").scroll_into_view_if_needed()
+    page.evaluate("document.activeElement.blur()")
+
+
 def shots(demo: Demo) -> list[tuple[str, str | None, str, object]]:
     """(name, who signs in, path, what to do once there) of every screen."""
     return [
@@ -129,6 +147,7 @@ def shots(demo: Demo) -> list[tuple[str, str | None, str, object]]:
             lambda page: _scan(page, demo.ticket),
         ),
         ("staff-opportunities", "staff@example.org", "/staff/opportunities", None),
+        ("staff-opportunity-series", "staff@example.org", "/staff/opportunities/new", _fill_series),
         ("staff-people", "staff@example.org", "/staff/people", None),
         ("reports", "staff@example.org", "/staff/reports", None),
     ]

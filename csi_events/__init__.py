@@ -20,7 +20,7 @@ BLUEPRINTS: dict[str, tuple[str, ...]] = {
     "public.views": ("public.health_views",),
     "auth.views": ("auth.reset_views",),
     "auth.admin_views": (),
-    "opportunities.views": ("opportunities.catalog_views", "opportunities.staff_views"),
+    "opportunities.views": ("opportunities.catalog_views", "opportunities.staff_views", "opportunities.series_views"),
     "registrations.views": ("registrations.public_views", "registrations.staff_views", "registrations.me_signin_views"),
     "checkin.views": (),
     "directory.views": ("directory.subregion_views",),

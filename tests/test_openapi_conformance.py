@@ -110,6 +110,10 @@ def calls(w) -> list[Call]:
         Call("POST", "/api/v1/opportunities", 422, body={**new_opp, "title": "Two\nlines"}),
         Call("POST", "/api/v1/opportunities", 401, body=new_opp, auth=False),
         Call("PATCH", "/api/v1/opportunities/{opportunity_id}", 200, opp, body={"summary": "Bring a friend"}),
+        Call(
+            "POST", "/api/v1/opportunities/{opportunity_id}/duplicate", 201, opp, body={"first_day": str(start.date())}
+        ),
+        Call("POST", "/api/v1/opportunities/{opportunity_id}/duplicate", 422, opp, body={"first_day": "2000-01-01"}),
         Call("PATCH", "/api/v1/opportunities/{opportunity_id}", 404, {"opportunity_id": 999999}, body={}),
         Call("POST", "/api/v1/opportunities/{opportunity_id}/registrations", 201, opp, body=person),
         Call("POST", "/api/v1/opportunities/{opportunity_id}/registrations", 200, opp, body=ana),

@@ -1,4 +1,4 @@
-"""API routes for opportunities: list, detail, create, patch (shapes: the OpenAPI document /api/v1/openapi.json)."""
+"""API routes for opportunities: list, detail, create, patch, duplicate (shapes: the OpenAPI document /api/v1/openapi.json)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..localtime import to_local
 from ..opportunities import services
+from ..opportunities.duplicate import duplicate_opportunity as duplicate_as_draft
 from ..opportunities.models import LearningOpportunity
 from ..opportunities.queries import CatalogFilters, Counts, catalog_page, load_opportunity, registration_counts
 from ..opportunities.transitions import change_status, publish
@@ -17,6 +18,7 @@ from ..opportunities.validation import OpportunityInput, SessionInput, input_fro
 from .auth import Caller
 from .schemas_opportunities import (
     OpportunityCreate,
+    OpportunityDuplicate,
     OpportunityList,
     OpportunityListQuery,
     OpportunityOut,
@@ -189,3 +191,22 @@ def patch_opportunity(caller: Caller, opportunity_id: int, body: OpportunityPatc
         change_status(opp, body.status, actor=caller.user)
     commit(db.session)
     return _body_of(opp.id)
+
+
+@route(
+    "/opportunities/<int:opportunity_id>/duplicate",
+    "POST",
+    scope="write",
+    body=OpportunityDuplicate,
+    response=OpportunityOut,
+    status=201,
+    tags=TAGS,
+)
+def duplicate_opportunity(caller: Caller, opportunity_id: int, body: OpportunityDuplicate):
+    """Copy as a new draft (title + " (copy)"), its first session on `first_day` (today or later)."""
+    opp = load_opportunity(opportunity_id)
+    if opp is None:
+        raise NotFound(_("There is no learning opportunity %(id)s.", id=opportunity_id))
+    copy = duplicate_as_draft(opp, body.first_day, actor=caller.user)
+    commit(db.session)
+    return _body_of(copy.id), 201

@@ -62,6 +62,15 @@ class OpportunityCreate(BaseModel):
     status: Literal["draft", "published"] = "draft"
 
 
+class OpportunityDuplicate(BaseModel):
+    """The date (Los Angeles) of the copy's first session: the other sessions keep their spacing in days, their
+    times of day, venues and links. Everything else but the registration window and registrations is copied."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    first_day: date
+
+
 class OpportunityPatch(BaseModel):
     """Only the fields given change. `sessions`, when given, is the full list: items with an `id` edit
     that session, items without one are added, sessions left out are removed."""

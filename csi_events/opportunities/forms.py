@@ -23,6 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..directory.subregions import SUBREGIONS
 from ..labels import lazy_choices, topic_label
 from .models import MODALITIES, OPPORTUNITY_KINDS, PILLARS
+from .repeat import MAX_OCCURRENCES
 
 EMPTY_SESSION_ROWS = 3  # offered on a new form, so that adding sessions works without JavaScript
 MAX_SESSION_ROWS = 100
@@ -98,6 +99,26 @@ class OpportunityForm(FlaskForm):
     registration_closes_time = TimeField(_l("Registration closes (time)"), validators=[Optional()])
     facilitators = CheckboxListField(_l("Facilitators"), coerce=int, choices=[], validate_choice=False)
     sessions = FieldList(FormField(SessionForm), min_entries=1, max_entries=MAX_SESSION_ROWS)
+    # The repeat rule (series_fill.py): not stored, it only fills the session rows above.
+    repeat_frequency = SelectField(
+        _l("Repeat"),
+        choices=[
+            ("", _l("Choose how often")),
+            ("weekly", _l("Every week")),
+            ("biweekly", _l("Every two weeks")),
+            ("monthly", _l("Every month on the same weekday (for example the 2nd Tuesday)")),
+        ],
+        validate_choice=False,
+    )
+    repeat_count = StringField(
+        _l("Number of sessions"),
+        filters=[_strip],
+        description=_l("From 1 to %(n)d, the first session included.", n=MAX_OCCURRENCES),
+        render_kw={"inputmode": "numeric"},
+    )
+    repeat_until = DateField(
+        _l("Or until (date)"), validators=[Optional()], description=_l("The last possible date, included.")
+    )
 
     def __init__(self, *args, facilitator_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -148,3 +169,13 @@ class CatalogFilterForm(Form):
             self.date_to.errors = [*self.date_to.errors, str(_l("The end date is before the start date."))]
             ok = False
         return ok
+
+
+class DuplicateForm(FlaskForm):
+    """Duplicate an opportunity: the copy's sessions move to start on this date."""
+
+    first_day = DateField(
+        _l("First session of the copy on"),
+        validators=[Optional()],
+        description=_l("The other sessions keep their spacing, times of day and places."),
+    )

@@ -17,9 +17,11 @@ from ..extensions import db
 from ..localtime import DateOutOfRange, local_to_utc, to_local
 from ..paging import page_number
 from . import services, transitions
-from .forms import OpportunityForm, StatusForm
+from .duplicate import next_run_day
+from .forms import DuplicateForm, OpportunityForm, StatusForm
 from .models import STATUSES, LearningOpportunity
 from .queries import load_opportunity, staff_page, status_counts
+from .series_fill import attach, fill_sessions, filled_notice
 from .validation import FACILITATOR_ROLES, OpportunityInput, SessionInput, validate_input
 from .views import bp
 
@@ -213,11 +215,21 @@ def _field_errors(form: OpportunityForm) -> list[tuple[str, str]]:
     return found
 
 
-def _edit_page(form: OpportunityForm, opp: LearningOpportunity | None, general: list[str], status: int = 200):
+def _edit_page(
+    form: OpportunityForm,
+    opp: LearningOpportunity | None,
+    general: list[str],
+    status: int = 200,
+    *,
+    duplicate_form: DuplicateForm | None = None,
+    notice: str = "",
+):
     form.pad_sessions(1 if opp is None else 2)
     from .forms import SessionForm
 
     template_row = SessionForm(prefix="sessions-__index__-")
+    if duplicate_form is None and opp is not None:
+        duplicate_form = DuplicateForm(formdata=None, first_day=next_run_day(opp))
     return (
         render_template(
             "opportunities/edit.html",
@@ -227,9 +239,27 @@ def _edit_page(form: OpportunityForm, opp: LearningOpportunity | None, general: 
             field_errors=_field_errors(form) if status >= 400 else [],
             template_row=template_row,
             status_form=StatusForm(),
+            duplicate_form=duplicate_form,
+            fill_notice=notice,
         ),
         status,
     )
+
+
+def edit_page_with(opp: LearningOpportunity, duplicate_form: DuplicateForm, status: int):
+    """The edit page of `opp` as stored, with the duplicate form's errors (series_views)."""
+    form = OpportunityForm(formdata=None, facilitator_choices=_facilitator_choices(opp.facilitators))
+    _fill_form(form, opp)
+    return _edit_page(form, opp, [], status, duplicate_form=duplicate_form)
+
+
+def _fill(form: OpportunityForm, opp: LearningOpportunity | None):
+    """The "Fill sessions" button without JavaScript: the same page with the rule's rows, nothing saved."""
+    form.validate()  # reads the dates and times typed so far
+    errors = fill_sessions(form)
+    attach(form, errors)
+    notice = "" if errors else filled_notice(form)
+    return _edit_page(form, opp, [], 422 if errors else 200, notice=notice)
 
 
 def _save(form: OpportunityForm, opp: LearningOpportunity | None):
@@ -246,6 +276,9 @@ def _save(form: OpportunityForm, opp: LearningOpportunity | None):
             else:
                 services.update_opportunity(opp, data, actor=current_user)
                 message = _("Your changes to “%(t)s” are saved.", t=opp.title)
+            if "publish" in request.form and opp.status == "draft":
+                transitions.publish(opp, actor=current_user)
+                message = _("“%(t)s” is saved and published in the catalog.", t=opp.title)
             commit(db.session)
             flash(message, "success")
             return redirect(url_for("opportunities.edit", opportunity_id=opp.id))
@@ -266,7 +299,7 @@ def _save(form: OpportunityForm, opp: LearningOpportunity | None):
 def new():
     form = OpportunityForm(facilitator_choices=_facilitator_choices())
     if request.method == "POST":
-        return _save(form, None)
+        return _fill(form, None) if "fill_sessions" in request.form else _save(form, None)
     form.pad_sessions()
     return _edit_page(form, None, [])
 
@@ -279,7 +312,7 @@ def edit(opportunity_id: int):
         raise NotFound(_("There is no learning opportunity with this number."))
     form = OpportunityForm(facilitator_choices=_facilitator_choices(opp.facilitators))
     if request.method == "POST":
-        return _save(form, opp)
+        return _fill(form, opp) if "fill_sessions" in request.form else _save(form, opp)
     _fill_form(form, opp)
     return _edit_page(form, opp, [])
 

@@ -23,6 +23,7 @@ from .models import MODALITIES, OPPORTUNITY_KINDS, LearningOpportunity
 
 FACILITATOR_ROLES = USER_ROLES  # facilitator, staff, admin may all run a session
 MAX_SESSIONS = 100
+TITLE_MAX_LENGTH = 200
 MAX_TOPICS = 20
 TOPIC_MAX_LENGTH = 60
 PD_HOURS_MAX = Decimal("100")
@@ -208,7 +209,7 @@ def _clean_texts(data: OpportunityInput, errors: FieldErrors) -> dict:
     title = _text(data.title)
     if not title:
         errors.add("title", _("Give the learning opportunity a title."))
-    elif len(title) > 200:
+    elif len(title) > TITLE_MAX_LENGTH:
         errors.add("title", _("The title can be at most 200 characters (it has %(n)d).", n=len(title)))
     elif any(unicodedata.category(char) == "Cc" for char in title):
         # A line break or another control character would break e-mail subjects and calendar titles.

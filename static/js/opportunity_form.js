@@ -1,5 +1,6 @@
-// Opportunity form: an "Add another session" button that copies the session row template.
-// Without JavaScript the form already offers a few empty rows, so this is only a convenience.
+// Opportunity form: an "Add another session" button that copies the session row template, and the repeat rule's
+// "Fill sessions" button sent in the background (the server applies the rule; this script only swaps the rows in).
+// Without JavaScript the form already offers a few empty rows and "Fill sessions" posts the whole page.
 (function () {
   "use strict";
 
@@ -42,6 +43,73 @@
     var first = added.querySelector("input:not([type=hidden])");
     if (first) {
       first.focus();
+    }
+  });
+
+  var rule = form.querySelector("#repeat-rule");
+  var fill = form.querySelector("[data-fill-sessions]");
+  var status = form.querySelector("[data-fill-status]");
+  if (!rule || !fill || !status || !window.fetch || !window.FormData) {
+    return;
+  }
+
+  function markInvalid(errors) {
+    rule.querySelectorAll("[name^='repeat_']").forEach(function (input) {
+      input.setAttribute("aria-invalid", errors && errors[input.name] ? "true" : "false");
+    });
+  }
+
+  function show(message, isError) {
+    status.textContent = message;
+    status.classList.toggle("errors", Boolean(isError));
+  }
+
+  function request() {
+    var body = new FormData(form);
+    body.append("fill_sessions", "1");
+    fill.disabled = true;
+    fetch(rule.getAttribute("data-fill-url"), {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    })
+      .then(function (response) {
+        return response.json().then(function (data) {
+          return { ok: response.ok, data: data };
+        });
+      })
+      .then(function (result) {
+        var data = result.data;
+        if (result.ok) {
+          list.innerHTML = data.html;
+          markInvalid(null);
+          show(data.message, false);
+          return;
+        }
+        var messages = [];
+        Object.keys(data.errors || {}).forEach(function (name) {
+          messages = messages.concat(data.errors[name]);
+        });
+        markInvalid(data.errors);
+        show([data.message].concat(messages).join(" "), true);
+      })
+      .catch(function () {
+        form.requestSubmit(fill); // the page's own way: post the form and get the filled page back
+      })
+      .finally(function () {
+        fill.disabled = false;
+      });
+  }
+
+  fill.addEventListener("click", function (event) {
+    event.preventDefault();
+    request();
+  });
+  rule.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.tagName === "INPUT") {
+      event.preventDefault(); // Enter in the rule fills the sessions instead of saving the form
+      request();
     }
   });
 })();
