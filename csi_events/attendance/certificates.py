@@ -69,19 +69,16 @@ def _body(pdf: FPDF, certificate: Certificate) -> None:
         "B",
         height=7,
     )
+    pdf.ln(2)
+    line(pdf, _("Issued %(date)s", date=_local_day(certificate.issued_at)), 10, color=MUTED, height=5)
 
 
 def _footer(pdf: FPDF, certificate: Certificate) -> None:
-    """Bottom row: the signer (left), the issue date (middle), the number and its QR code (right)."""
+    """Bottom row: the signer (left), the number and its QR code (right)."""
     bottom = pdf.h - INNER_INSET - 6
     top = bottom - QR_SIZE - 10
     left = INNER_INSET + 14
     signature(pdf, left, top + 4, 70)
-    pdf.set_xy(pdf.w / 2 - 40, top + 20)
-    pdf.set_font(FONT_FAMILY, "", 10)
-    pdf.set_text_color(*MUTED)
-    issued = _("Issued %(date)s", date=_local_day(certificate.issued_at))
-    pdf.cell(80, 5, drawable(pdf, issued), align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
     qr_x = pdf.w - INNER_INSET - 14 - QR_SIZE
     url = verification_url(certificate.number)
     draw_qr(pdf, url, qr_x, top, QR_SIZE)
