@@ -25,7 +25,13 @@ from .pdf_style import MUTED, NAVY, header, line, rule, signature
 from .pdf_style import new_document as new_framed_document
 from .services import certificates_of_person
 
-COLUMNS = (56, 34, 23, 23, 34)  # mm (170, the width inside the margins): opportunity, dates, sessions, PD hours, certificate
+COLUMNS = (
+    56,
+    34,
+    23,
+    23,
+    34,
+)  # mm (170, the width inside the margins): opportunity, dates, sessions, PD hours, certificate
 
 
 def _place(person: Person) -> str:
