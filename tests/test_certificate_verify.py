@@ -242,3 +242,14 @@ def test_transcript_lists_certificate_numbers_and_leaves_out_revoked_hours(app, 
     text = squash(" ".join(pdf_text(client.get(f"/staff/people/{person.id}/transcript/2024.pdf").data)))
     assert f"{certificate.number} (revoked)" in text and "Total PD hours: 2.00" in text
     assert db.session.scalar(select(func.count()).select_from(Certificate)) == 1  # a transcript issues none
+
+
+def test_verification_is_rate_limited_like_other_public_lookups(app, db, database_url):
+    import uuid
+
+    from tests.test_security_web import _limited_app
+
+    limited = _limited_app(database_url, "memory://", f"v-{uuid.uuid4().hex}")
+    limited.config["ABUSE_RATE_LIMITS"] = {"attendance.verify_certificate": "2 per minute"}
+    client = limited.test_client()
+    assert [client.get(f"/verify/CSI-2026-ZZZZZ{c}").status_code for c in "234"] == [404, 404, 429]
