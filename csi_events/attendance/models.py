@@ -10,12 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..db import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 from ..opportunities.models import LearningOpportunity
 from ..people.models import Person
 
 
-class Certificate(db.Model):
+class Certificate(Model):
     """A certificate as issued at its first download: its public number and the figures printed on it.
 
     `person_name` and `opportunity_title` are kept as printed, so the verification page shows what the paper
