@@ -38,6 +38,7 @@ class Demo:
     series_ticket: str
     manage_path: str
     waitlist_opp_id: int
+    certificate_number: str
 
 
 def _prepare(app) -> Demo:
@@ -73,9 +74,35 @@ def _prepare(app) -> Demo:
         series_reg = db.session.scalar(
             select(Registration).where(Registration.opportunity_id == series.id, Registration.status == "confirmed")
         )
+        certificate = _demo_certificate()
         db.session.commit()
         manage = make_token("manage", {"p": series_reg.person_id})
-        return Demo("", series.id, session.id, reg.ticket, series_reg.ticket, f"/me/{manage}", opp.id)
+        return Demo(
+            "", series.id, session.id, reg.ticket, series_reg.ticket, f"/me/{manage}", opp.id, certificate.number
+        )
+
+
+def _demo_certificate():
+    """The certificate of the first demo attendance that earns one (issued as at a first download)."""
+    from sqlalchemy import select
+
+    from csi_events.attendance.services import issue_certificate
+    from csi_events.checkin.models import CheckIn
+    from csi_events.extensions import db
+    from csi_events.opportunities.models import Session
+    from csi_events.people.models import Person
+
+    rows = db.session.execute(
+        select(CheckIn.person_id, Session.opportunity_id)
+        .join(Session, Session.id == CheckIn.session_id)
+        .where(CheckIn.undone_at.is_(None))
+        .order_by(CheckIn.id)
+    ).all()
+    for person_id, opportunity_id in rows:
+        certificate = issue_certificate(db.session.get(Person, person_id), opportunity_id)
+        if certificate is not None:
+            return certificate
+    raise RuntimeError("the demo data has no attendance that earns a certificate")
 
 
 def _serve(app) -> tuple[str, object]:
@@ -150,6 +177,7 @@ def shots(demo: Demo) -> list[tuple[str, str | None, str, object]]:
         ("staff-opportunity-series", "staff@example.org", "/staff/opportunities/new", _fill_series),
         ("staff-people", "staff@example.org", "/staff/people", None),
         ("reports", "staff@example.org", "/staff/reports", None),
+        ("verify-certificate", None, f"/verify/{demo.certificate_number}", None),
     ]
 
 

@@ -27,7 +27,7 @@ BLUEPRINTS: dict[str, tuple[str, ...]] = {
     "people.views": (),
     "people.privacy_views": (),
     "reports.views": (),
-    "attendance.views": (),
+    "attendance.views": ("attendance.certificate_views",),
     "support.views": ("support.list_views", "support.form_views", "support.import_views"),
     "door.views": ("door.views_kiosk", "door.views_followup"),
     "surveys.views": ("surveys.public_views", "surveys.staff_views", "surveys.results_views", "surveys.checkin_qr"),

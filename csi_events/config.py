@@ -87,6 +87,11 @@ def load_config(instance_path: str) -> dict:
         "CATALOG_PER_PAGE": 20,
         # The center's name in the reports' press paragraph (and certificates).
         "CENTER_NAME": os.environ.get("CENTER_NAME", "Greater Los Angeles R-TAC"),
+        # Certificates: optional logo and signature images (PNG or JPEG files), the signer's name and title.
+        "CERTIFICATE_LOGO_PATH": os.environ.get("CERTIFICATE_LOGO_PATH", ""),
+        "CERTIFICATE_SIGNATURE_PATH": os.environ.get("CERTIFICATE_SIGNATURE_PATH", ""),
+        "CERTIFICATE_SIGNER_NAME": os.environ.get("CERTIFICATE_SIGNER_NAME", ""),
+        "CERTIFICATE_SIGNER_TITLE": os.environ.get("CERTIFICATE_SIGNER_TITLE", ""),
         # The centre's address shown on opportunity pages for questions ("Questions? Write to ...").
         "CENTER_CONTACT_EMAIL": os.environ.get("CENTER_CONTACT_EMAIL", "help@csi-events.local"),
     }

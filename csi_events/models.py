@@ -1,5 +1,6 @@
 """Imports every model so that metadata (Alembic, create_all) sees all tables."""
 
+from .attendance.models import Certificate
 from .audit.models import AuditEvent
 from .auth.models import ApiToken, User
 from .checkin.models import CheckIn, ScanAnswer
@@ -18,6 +19,7 @@ from .surveys.models import BankQuestion, Survey, SurveyAnswer, SurveyInvitation
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "Certificate",
     "CheckIn",
     "GroupMessage",
     "GroupMessageRecipient",

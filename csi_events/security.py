@@ -40,7 +40,7 @@ CSP_DIRECTIVES: dict[str, str] = {
 }
 
 # Responses under these paths carry people (names, e-mails, tickets, rosters): never stored by a cache.
-PERSONAL_PREFIXES = ("/staff", "/t/", "/me/", "/here", "/api/", "/auth", "/certificates")
+PERSONAL_PREFIXES = ("/staff", "/t/", "/me/", "/here", "/api/", "/auth", "/certificates", "/verify/")
 
 SESSION_AUTH_AT = "auth_at"  # when the password (and second factor) were last checked, epoch seconds
 SESSION_SEEN_AT = "seen_at"  # last request of this signed-in session, epoch seconds
@@ -128,6 +128,7 @@ ABUSE_RATE_LIMITS = {
     "checkin.here_link": "30 per minute",
     "attendance.own_certificate": "30 per minute",
     "attendance.own_transcript": "30 per minute",
+    "attendance.verify_certificate": "30 per minute",
 }
 
 

@@ -86,8 +86,8 @@ def test_the_educator_link_prints_the_name_too(app, db, client):
 
 
 def test_a_missing_font_says_how_to_install_it(app, monkeypatch, tmp_path):
-    from csi_events.attendance import certificates
+    from csi_events.attendance import transcripts
 
     monkeypatch.setattr(app, "static_folder", str(tmp_path))
     with pytest.raises(RuntimeError, match=r"DejaVuSans\.ttf not found .*make setup"):
-        certificates.transcript_pdf(make_person(), 2024)
+        transcripts.transcript_pdf(make_person(), 2024)

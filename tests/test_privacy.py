@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from csi_events.attendance.models import Certificate
+from csi_events.attendance.services import issue_certificate
 from csi_events.audit.models import AuditEvent
 from csi_events.audit.services import record
 from csi_events.auth.services import create_api_token
@@ -73,6 +75,7 @@ def test_erasure_removes_identity_and_keeps_anonymous_attendance(client, db, log
     )
     opp = make_opportunity()
     reg = _attended(db, person, opp)
+    number = issue_certificate(person, opp.id).number
     old_ticket = reg.ticket
     record("login_failed", email="erase.me@example.org", reason="password")
     staff = make_user("staff")
@@ -94,6 +97,12 @@ def test_erasure_removes_identity_and_keeps_anonymous_attendance(client, db, log
     details = " ".join(str(e.details) for e in db.session.scalars(select(AuditEvent)))
     assert "erase.me@example.org" not in details and "Maria" not in details
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "person_erased")).actor_user_id == staff.id
+    # Their certificate names nobody any more: the verification page says it was erased, and nothing else.
+    assert db.session.scalar(select(Certificate.person_name).where(Certificate.number == number)) is None
+    page = client.get(f"/verify/{number}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 410 and "Certificate erased" in html and number in html
+    assert "Maria" not in html and "Lopez" not in html and opp.title not in html
 
 
 def test_purge_inactive_cli_erases_only_the_long_inactive_and_is_idempotent(app, db):

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from csi_events import create_app
+from csi_events.attendance.services import issue_certificate
 from csi_events.auth.models import TOKEN_SCOPES
 from csi_events.auth.onetime import make_once_token
 from csi_events.auth.reset import reset_token
@@ -114,6 +115,8 @@ class World:
         self.other_reg = make_registration(self.opp, self.other_person)
         self.checkin = CheckIn(session=self.session, person=self.person, registration=self.reg, method="qr")
         db.session.add(self.checkin)
+        db.session.flush()
+        self.certificate = issue_certificate(self.person, self.opp.id)  # issued at a first download
         self.activity = SupportActivity(
             occurred_on=dt.date.today(),
             lea=self.lea,
@@ -183,6 +186,8 @@ class World:
             "fmt": "csv",
             "key": str(self.lea.subregion),
             "name": "none.eml",
+            "certificate_id": self.certificate.id,
+            "number": self.certificate.number,
         }
         if name in by_name:
             return by_name[name]

@@ -5,22 +5,26 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, render_template, request
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from ..auth.access import access_rule, can_manage_opportunity, signed_in_required
 from ..db import commit
-from ..errors import Forbidden, NotFound
+from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..links import LinkInvalid, read_token
+from ..localtime import to_local
 from ..opportunities.models import Session
 from ..people.models import Person
 from ..people.views import pdf_response
 from ..registrations.people_lookup import survivor
 from ..reports.filters import school_year_label
-from .certificates import certificate_pdf, transcript_pdf
+from .certificates import certificate_pdf
 from .forms import ZoomMatchForm, ZoomUploadForm
+from .services import issue_certificate
+from .transcripts import transcript_pdf
 from .zoom import ZoomFileError, admit_by_hand, apply_report, check_times_fit, parse_report, required_minutes
 
 bp = Blueprint("attendance", __name__)
@@ -29,6 +33,11 @@ bp = Blueprint("attendance", __name__)
 class LinkExpired(NotFound):
     status = 410
     code = "link_expired"
+
+
+class CertificateRevoked(DomainError):
+    status = 410
+    code = "certificate_revoked"
 
 
 def person_from_manage_token(token: str) -> Person:
@@ -48,11 +57,21 @@ def person_from_manage_token(token: str) -> Person:
 
 @access_rule("signed-link")
 def own_certificate(token: str, opportunity_id: int):
+    """The educator's certificate, issued at the first download; a revoked one is refused with its date."""
     person = person_from_manage_token(token)
-    data = certificate_pdf(person, opportunity_id)
-    if data is None:
+    certificate = issue_certificate(person, opportunity_id)
+    if certificate is None:
         raise NotFound(_("No attendance at this opportunity is recorded for you."))
-    return pdf_response(data, f"certificate-{opportunity_id}.pdf")
+    commit(db.session)
+    if certificate.revoked_at is not None:
+        raise CertificateRevoked(
+            _(
+                "Certificate %(number)s was revoked on %(date)s. Write to the center if you have a question.",
+                number=certificate.number,
+                date=format_date(to_local(certificate.revoked_at).date(), "long"),
+            )
+        )
+    return pdf_response(certificate_pdf(certificate), f"certificate-{certificate.number}.pdf")
 
 
 bp.add_url_rule("/me/<token>/certificates/<int:opportunity_id>.pdf", view_func=own_certificate)

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from fpdf import FPDF
 
-from ..attendance.certificates import FONT_FAMILY
 from ..opportunities.models import Session
+from ..pdf_common import FONT_FAMILY
 from .pdf import Attendee, attendees, fit, new_pdf, session_line, text, ticket_qr
 
 MARGIN = 12.0

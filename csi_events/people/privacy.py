@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Text, cast, func, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..attendance.services import certificates_of_person, erase_certificate_names
 from ..audit.models import AuditEvent
 from ..audit.services import record
 from ..auth.models import User
@@ -81,6 +82,17 @@ def export_person(person: Person) -> dict:
             for c in checkins
         ],
         "accounts": [{"email": u.email, "role": u.role, "active": u.active} for u in accounts],
+        "certificates": [
+            {
+                "number": c.number,
+                "name": c.person_name,
+                "opportunity": {"id": c.opportunity_id, "title": c.opportunity_title},
+                "pd_hours": str(c.pd_hours),
+                "issued_at": _iso(c.issued_at),
+                "revoked_at": _iso(c.revoked_at),
+            }
+            for c in certificates_of_person(person.id)
+        ],
     }
 
 
@@ -159,6 +171,7 @@ def erase_person(person: Person, *, by: User | None = None, reason: str = "reque
         reg.needs = None
         reg.ticket = new_ticket()  # old tickets and QR codes stop opening anything
     _scrub_scan_answers(ids, identifying)
+    erase_certificate_names(ids)  # /verify/<number> then names nobody
     # Audit details that quote the e-mail or name (e.g. a failed sign-in): replaced, the events kept.
     if identifying:
         text = cast(AuditEvent.details, Text)

@@ -8,7 +8,10 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from ..attendance.certificates import certificate_pdf, transcript_pdf
+from ..attendance.certificates import certificate_pdf
+from ..attendance.forms import RevokeCertificateForm
+from ..attendance.services import certificates_of_person, issue_certificate
+from ..attendance.transcripts import transcript_pdf
 from ..auth.access import staff_required
 from ..db import commit
 from ..errors import DomainError, NotFound
@@ -82,6 +85,8 @@ def person_page(person_id: int):
         registrations=queries.person_registrations(person.id),
         history=history,
         certificates=opportunities,
+        issued=certificates_of_person(person.id),
+        revoke_form=RevokeCertificateForm(formdata=None, data={"back": "person"}),
         year_label=school_year_label,
     )
 
@@ -89,11 +94,13 @@ def person_page(person_id: int):
 @bp.get("/staff/people/<int:person_id>/certificates/<int:opportunity_id>.pdf")
 @staff_required
 def certificate(person_id: int, opportunity_id: int):
+    """Issued at the first download, as by the educator's own link; a revoked one opens watermarked REVOKED."""
     person = load_person(person_id)
-    data = certificate_pdf(person, opportunity_id)
-    if data is None:
+    issued = issue_certificate(person, opportunity_id)
+    if issued is None:
         raise NotFound(_("This person attended no session of that opportunity."))
-    return pdf_response(data, f"certificate-{opportunity_id}-{person.id}.pdf")
+    commit(db.session)
+    return pdf_response(certificate_pdf(issued), f"certificate-{issued.number}.pdf")
 
 
 @bp.get("/staff/people/<int:person_id>/transcript/<int:year>.pdf")

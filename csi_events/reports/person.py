@@ -120,7 +120,14 @@ def transcript_data(person_id: int, start_year: int) -> dict:
     per_opp: dict[int, dict] = {}
     for r in db.session.execute(stmt):
         item = per_opp.setdefault(
-            r.opportunity_id, {"title": r.opportunity, "dates": [], "sessions": 0, "pd_hours": Decimal(0)}
+            r.opportunity_id,
+            {
+                "opportunity_id": r.opportunity_id,
+                "title": r.opportunity,
+                "dates": [],
+                "sessions": 0,
+                "pd_hours": Decimal(0),
+            },
         )
         item["dates"].append(r.starts_at)
         item["sessions"] += 1

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from csi_events.attendance.services import issue_certificate
 from csi_events.auth.services import create_api_token
 from csi_events.checkin.models import CheckIn
 from csi_events.db import utcnow
@@ -90,6 +91,7 @@ def world(db):
         )
     )
     db.session.flush()
+    certificate = issue_certificate(maya, past.id)
     create_api_token(admin, ["read"], name="Reporting export", by=admin)
     db.session.commit()
     activity_id = db.session.query(SupportActivity.id).scalar()
@@ -111,6 +113,7 @@ def world(db):
         "reg_id": reg.id,
         "person_id": maya.id,
         "activity_id": activity_id,
+        "certificate_number": certificate.number,
     }
 
 
@@ -172,6 +175,8 @@ def test_public_pages(launch, live_server, world, axe_source):
     page.click("main button[type=submit]")
     audit.check("login after a failed attempt")
     audit.visit(base_url, "/opportunities/999999", "not found")
+    audit.visit(base_url, f"/verify/{world['certificate_number']}", "certificate verification")
+    audit.visit(base_url, "/verify/CSI-2026-ZZZZZZ", "certificate verification: unknown number")
     audit.assert_clean()
 
 
@@ -212,6 +217,7 @@ def test_staff_pages(launch, live_server, world, axe_source):
         ("/staff/opportunities", "opportunities list"),
         ("/staff/opportunities/new", "new opportunity form"),
         (f"/staff/opportunities/{opp}/roster", "roster"),
+        (f"/staff/opportunities/{world['past_opp_id']}/certificates", "certificates of an opportunity"),
         ("/staff/reports", "reports dashboard"),
         (f"/staff/reports/leas/{world['cd_code']}", "LEA report"),
         ("/staff/reports/rows", "report rows"),
