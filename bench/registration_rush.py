@@ -30,8 +30,11 @@ dropped and created anew). Exit status 1 when a check fails.
 Gunicorn settings: the project's gunicorn.conf.py when it exists (only the bind address is overridden),
 else gthread workers, --workers 3 --threads 4 --keep-alive 5 --timeout 30. Rate limiting is switched off for
 the bench server only, with the environment setting RATELIMIT_ENABLED=0 (otherwise one client address would
-be stopped after the per-client budget, which is the point of the limit). E-mail: the outbox sends in its
-background thread as in production, with the file mail backend (each message written as an .eml file).
+be stopped after the per-client budget, which is the point of the limit).
+Layout (--layout): "production" (the default) runs gunicorn with OUTBOX_MODE=worker and the outbox worker as its own process at a lower CPU priority
+(`nice -n 10 flask --app app notify outbox --loop`); "thread" lets the web workers' background thread send.
+E-mail goes out with the file mail backend (each message written as an .eml file). The report gives the ratio
+of the sign-ups' burst to the /healthz burst and the seconds until every e-mail was sent.
 The client (one asyncio loop) runs on the same cores as the server; its CPU time is reported too.
 """
 
