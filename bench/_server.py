@@ -1,6 +1,8 @@
 """Shared pieces of the HTTP benchmarks: a fresh database, a gunicorn on a free loopback port, and its stop.
 
 Used by bench/checkin.py and bench/registration_rush.py (and bench/registration_profile.py through the latter).
+bench/registration_rush.py also starts the outbox worker of the production layout here, and reads processes'
+CPU time.
 """
 
 from __future__ import annotations
@@ -106,3 +108,35 @@ def stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def start_outbox_worker(env: dict, workdir: Path, niceness: int = 10) -> subprocess.Popen:
+    """The outbox worker of the production layout, as deployed: `nice -n 10 flask --app app notify outbox --loop`
+    (its own process, at a lower CPU priority than the web workers), log in `workdir`/outbox-worker.log.
+    `nice` executes flask in its own process, so the PID returned is the worker's."""
+    log = open(workdir / "outbox-worker.log", "wb")  # noqa: SIM115 (closed with the process)
+    command = [sys.executable, "-m", "flask", "--app", "app", "notify", "outbox", "--loop", "--interval", "0.5"]
+    return subprocess.Popen(
+        ["nice", "-n", str(niceness), *command], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+
+
+def cpu_seconds(pid: int, children: bool = False) -> float:
+    """User + system CPU time used so far by process `pid` (Linux /proc), and with `children` by its live
+    child processes too (gunicorn's master and its workers); 0 for a process that is gone."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def own(one: int) -> float:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+
+    kids: list[str] = []
+    if children:
+        try:
+            kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            kids = []
+    return own(pid) + sum(own(int(kid)) for kid in kids)

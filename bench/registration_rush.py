@@ -30,8 +30,11 @@ dropped and created anew). Exit status 1 when a check fails.
 Gunicorn settings: the project's gunicorn.conf.py when it exists (only the bind address is overridden),
 else gthread workers, --workers 3 --threads 4 --keep-alive 5 --timeout 30. Rate limiting is switched off for
 the bench server only, with the environment setting RATELIMIT_ENABLED=0 (otherwise one client address would
-be stopped after the per-client budget, which is the point of the limit). E-mail: the outbox sends in its
-background thread as in production, with the file mail backend (each message written as an .eml file).
+be stopped after the per-client budget, which is the point of the limit).
+Layout (--layout): "production" (the default) runs gunicorn with OUTBOX_MODE=worker and the outbox worker as its own process at a lower CPU priority
+(`nice -n 10 flask --app app notify outbox --loop`); "thread" lets the web workers' background thread send.
+E-mail goes out with the file mail backend (each message written as an .eml file). The report gives the ratio
+of the sign-ups' burst to the /healthz burst and the seconds until every e-mail was sent.
 The client (one asyncio loop) runs on the same cores as the server; its CPU time is reported too.
 """
 
@@ -45,20 +48,25 @@ import statistics
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
-from email.parser import BytesHeaderParser
-from email.utils import parseaddr
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench._burst import fire  # noqa: E402
-from bench._server import GUNICORN_CONFIG, free_port, start_gunicorn, stop  # noqa: E402
+from bench._server import (  # noqa: E402
+    GUNICORN_CONFIG,
+    cpu_seconds,
+    free_port,
+    start_gunicorn,
+    start_outbox_worker,
+    stop,
+)
 from bench._server import fresh_database as _fresh_database  # noqa: E402
 from bench._server import server_env as _server_env  # noqa: E402
+from bench.rush_outcome import check, email_of, read_outcome, signup_ok  # noqa: E402
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test_bench_registration"
 # Used only when the project has no gunicorn.conf.py (the production settings file); when it exists, gunicorn
@@ -75,8 +83,6 @@ FALLBACK_GUNICORN_ARGS = [
     "--timeout",
     "30",
 ]
-# The outbox message each kind of registration must leave (one per registration, nothing else).
-MESSAGE_KIND = {"confirmed": "registration_confirmed", "waitlisted": "registration_waitlisted"}
 
 
 def gunicorn_args() -> list[str]:
@@ -87,9 +93,11 @@ def fresh_database(kind: str, workdir: Path) -> str:
     return _fresh_database(kind, workdir, DEFAULT_POSTGRES)
 
 
-def server_env(database_url: str, workdir: Path) -> dict:
+def server_env(database_url: str, workdir: Path, layout: str = "production") -> dict:
     # Rate limiting off for the bench server only (one client address would be stopped after its budget).
-    return _server_env(database_url, workdir, RATELIMIT_ENABLED="0")
+    # Production layout: the web workers only store the outbox messages; the outbox worker process sends them.
+    outbox_mode = "worker" if layout == "production" else "thread"
+    return _server_env(database_url, workdir, RATELIMIT_ENABLED="0", OUTBOX_MODE=outbox_mode)
 
 
 def prepare(database_url: str, seats: int) -> int:
@@ -122,10 +130,6 @@ def prepare(database_url: str, seats: int) -> int:
     return opp_id
 
 
-def email_of(i: int) -> str:
-    return f"rush{i}@example.org"
-
-
 def signup_request(path: str) -> Callable[[int], tuple[str, str, bytes]]:
     def request(i: int) -> tuple[str, str, bytes]:
         body = {"first_name": "Rush", "last_name": f"Person {i}", "email": email_of(i), "role": "teacher"}
@@ -136,11 +140,6 @@ def signup_request(path: str) -> Callable[[int], tuple[str, str, bytes]]:
 
 def healthz_request(i: int) -> tuple[str, str, bytes]:
     return "GET", "/healthz", b""
-
-
-def signup_ok(result: dict) -> bool:
-    """The anonymous answer to an accepted sign-up: 202 {"status": "received", ...}, nothing more."""
-    return result["status"] == 202 and (result.get("answer") or {}).get("status") == "received"
 
 
 def healthz_ok(result: dict) -> bool:
@@ -165,150 +164,9 @@ def wait_for_mail(database_url: str, timeout: float = 180) -> float:
     return time.perf_counter() - began
 
 
-def read_outcome(database_url: str, opp_id: int, mail_dir: Path) -> dict:
-    """What the rush left: the opportunity's registrations (id, status, position, created_at, email, in id
-    order), every outbox message (kind, registration id from its payload, sent) and the To: of each e-mail."""
-    from sqlalchemy import JSON, column, create_engine, select, table, text
-
-    outbox = table("outbox_messages", column("id"), column("kind"), column("payload", JSON), column("sent_at"))
-    engine = create_engine(database_url)
-    try:
-        with engine.connect() as conn:
-            registrations = conn.execute(
-                text(
-                    "SELECT r.id, r.status, r.waitlist_position, r.created_at, p.email FROM registrations r "
-                    "JOIN people p ON p.id = r.person_id WHERE r.opportunity_id = :o ORDER BY r.id"
-                ),
-                {"o": opp_id},
-            ).all()
-            messages = [
-                {
-                    "kind": m.kind,
-                    "registration_id": (m.payload or {}).get("registration_id"),
-                    "sent": m.sent_at is not None,
-                }
-                for m in conn.execute(select(outbox).order_by(outbox.c.id))
-            ]
-    finally:
-        engine.dispose()
-    parser = BytesHeaderParser()
-    mail_to = [parseaddr(str(parser.parsebytes(f.read_bytes())["To"]))[1] for f in sorted(mail_dir.glob("*.eml"))]
-    return {"registrations": registrations, "messages": messages, "mail_to": mail_to}
-
-
-def check(results: list[dict], outcome: dict, seats: int, signups: int) -> list[str]:
-    """Problems found (empty: all good). `outcome` as read_outcome() gives it: registrations with .id, .status,
-    .waitlist_position, .created_at and .email; messages as dicts; mail_to as a list of addresses."""
-    rows, messages, mail_to = outcome["registrations"], outcome["messages"], outcome["mail_to"]
-    sent = {email_of(i) for i in range(signups)}
-    problems = _answer_problems(results, signups) + _registration_problems(rows, sent, signups)
-    problems += _seat_problems(rows, seats, signups) + _order_problems(rows) + _outbox_problems(rows, messages)
-    # The mailbox: one e-mail to each address sent.
-    if Counter(mail_to) != Counter(sent):
-        problems.append(f"{len(mail_to)} e-mails written; expected exactly one to each of the {signups} addresses")
-    return problems
-
-
-def _answer_problems(results: list[dict], signups: int) -> list[str]:
-    """Every sign-up answered, every answer the anonymous 202 "received"."""
-    problems = []
-    if len(results) != signups or sorted(r["i"] for r in results) != list(range(signups)):
-        problems.append(f"{len(results)} answers for {signups} sign-ups (some missing or sent twice)")
-    errors = [r for r in results if not signup_ok(r)]
-    if errors:
-        first = errors[0]
-        problems.append(
-            f"{len(errors)} answers were not 202 received (first: {first['status']} "
-            f"{first.get('error') or first.get('answer')})"
-        )
-    return problems
-
-
-def _registration_problems(rows, sent: set[str], signups: int) -> list[str]:
-    """One registration per address sent, no other."""
-    problems = []
-    stored = Counter(r.email for r in rows)
-    if len(rows) != signups:
-        problems.append(f"{len(rows)} registrations stored, expected {signups}")
-    if twice := sorted(email for email, n in stored.items() if n > 1):
-        problems.append(f"{len(twice)} addresses registered more than once (first: {twice[0]})")
-    if missing := sorted(sent - set(stored)):
-        problems.append(f"{len(missing)} addresses sent have no registration (first: {missing[0]})")
-    if unexpected := sorted(set(stored) - sent):
-        problems.append(f"{len(unexpected)} registrations for addresses never sent (first: {unexpected[0]})")
-    return problems
-
-
-def _seat_problems(rows, seats: int, signups: int) -> list[str]:
-    """The seats taken and the waitlist's places 1..n."""
-    problems = []
-    confirmed = [r for r in rows if r.status == "confirmed"]
-    waiting = [r for r in rows if r.status == "waitlisted"]
-    if others := [r for r in rows if r.status not in MESSAGE_KIND]:
-        problems.append(f"{len(others)} registrations neither confirmed nor waitlisted (first: {others[0].status})")
-    if len(confirmed) != min(seats, signups):
-        problems.append(f"{len(confirmed)} confirmed, expected {min(seats, signups)}")
-    if any(r.waitlist_position is not None for r in confirmed):
-        problems.append("a confirmed registration has a waitlist position")
-    positions = sorted(r.waitlist_position for r in waiting if r.waitlist_position is not None)
-    if positions != list(range(1, max(signups - seats, 0) + 1)):
-        problems.append(f"waitlist positions are not exactly 1..{signups - seats} (a gap, a duplicate or missing)")
-    return problems
-
-
-def _order_problems(rows) -> list[str]:
-    """Commit order: the lock hands seats and places one at a time, so the registration stored (id, created_at)
-    later must have the later place: all confirmed before the first waitlisted, positions rising with ids."""
-    problems = []
-    confirmed = [r for r in rows if r.status == "confirmed"]
-    waiting = [r for r in rows if r.status == "waitlisted"]
-    by_place = sorted(waiting, key=lambda r: (r.waitlist_position is None, r.waitlist_position or 0))
-    if [r.id for r in by_place] != sorted(r.id for r in waiting):
-        problems.append("waitlist positions do not follow the order the registrations were stored (ids)")
-    elif [r.created_at for r in by_place] != sorted(r.created_at for r in waiting):
-        problems.append("waitlist positions do not follow the order the registrations were stored (created_at)")
-    if confirmed and waiting and max(r.id for r in confirmed) > min(r.id for r in waiting):
-        problems.append("a registration stored after a waitlisted one got a seat")
-    return problems
-
-
-def _outbox_problems(rows, messages: list[dict]) -> list[str]:
-    """Exactly one outbox message per registration, of its kind, and nothing else; all sent."""
-    problems = []
-    by_registration = Counter(m["registration_id"] for m in messages)
-    kinds = {m["registration_id"]: m["kind"] for m in messages}
-    if len(messages) != len(rows):
-        problems.append(f"{len(messages)} outbox messages for {len(rows)} registrations")
-    if doubled := [rid for rid, n in by_registration.items() if n > 1]:
-        problems.append(f"{len(doubled)} registrations have more than one outbox message (first: {doubled[0]})")
-    if unmailed := [r.id for r in rows if r.id not in by_registration]:
-        problems.append(f"{len(unmailed)} registrations have no outbox message (first: {unmailed[0]})")
-    if stray := sorted(set(by_registration) - {r.id for r in rows}, key=str):
-        problems.append(f"{len(stray)} outbox messages for no registration of the rush (first: {stray[0]})")
-    wrong = [r.id for r in rows if r.id in kinds and kinds[r.id] != MESSAGE_KIND.get(r.status)]
-    if wrong:
-        problems.append(f"{len(wrong)} outbox messages of the wrong kind (first: registration {wrong[0]})")
-    if unsent := sum(1 for m in messages if not m["sent"]):
-        problems.append(f"{unsent} outbox messages not sent after the drain")
-    return problems
-
-
 def server_cpu_seconds(master_pid: int) -> float:
-    """User + system CPU time used so far by gunicorn's master and its live workers (Linux /proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
-
-    def cpu(pid: int) -> float:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-
-    try:
-        children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
-    except OSError:
-        children = []
-    return cpu(master_pid) + sum(cpu(int(child)) for child in children)
+    """User + system CPU time used so far by gunicorn's master and its live workers."""
+    return cpu_seconds(master_pid, children=True)
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -351,8 +209,10 @@ def run(kind: str, args) -> dict:
         database_url = fresh_database(kind, workdir)
         opp_id = prepare(database_url, args.seats)
         port = args.port or free_port()
+        env = server_env(database_url, workdir, args.layout)
         # Every worker answers once before the clock starts (imports, first connection).
-        process = start_gunicorn(port, server_env(database_url, workdir), workdir, gunicorn_args(), warm=12)
+        process = start_gunicorn(port, env, workdir, gunicorn_args(), warm=12)
+        worker = start_outbox_worker(env, workdir) if args.layout == "production" else None
         try:
             ceiling = None
             if not args.no_ceiling:
@@ -360,27 +220,52 @@ def run(kind: str, args) -> dict:
                 time.sleep(args.pause)  # the server idle again (connections closed) before the sign-ups
             path = f"/api/v1/opportunities/{opp_id}/registrations"
             cpu_before = server_cpu_seconds(process.pid)
+            worker_cpu_before = cpu_seconds(worker.pid) if worker else 0.0
             signups, results = measure(process, port, signup_request(path), signup_ok, args)
             signups["mail_drained_after_s"] = round(wait_for_mail(database_url), 1)
+            # From the release of the burst to the last e-mail sent: no e-mail waited longer than this.
+            signups["mail_all_sent_after_release_s"] = round(
+                signups["wall_seconds"] + signups["mail_drained_after_s"], 1
+            )
             signups["server_cpu_ms_per_request_with_mail"] = round(
                 (server_cpu_seconds(process.pid) - cpu_before) * 1000 / max(len(results), 1), 2
             )
+            if worker:
+                signups["outbox_worker_cpu_ms_per_message"] = round(
+                    (cpu_seconds(worker.pid) - worker_cpu_before) * 1000 / max(len(results), 1), 2
+                )
         finally:
+            if worker:
+                stop(worker)
             stop(process)
         problems = check(results, read_outcome(database_url, opp_id, workdir / "mail"), args.seats, args.signups)
         return {
             "database": kind,
+            "layout": args.layout,
             "requests": args.signups,
             "seats": args.seats,
             "arrivals": f"spread over {args.spread:g} s" if args.spread > 0 else f"{args.concurrency} clients at once",
             "ceiling_healthz": ceiling,
             "signups": signups,
+            "ratio_to_ceiling": ratios(ceiling, signups),
             "load_average_after": [round(x, 2) for x in os.getloadavg()],
             "problems": problems,
         }
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def ratios(ceiling: dict | None, signups: dict) -> dict | None:
+    """How many times longer the sign-ups took than the same arrivals on GET /healthz: the whole burst (the
+    last answer: "all answered within N x"), and the 95th percentile."""
+    if not ceiling:
+        return None
+
+    def ratio(key: str) -> float | None:
+        return round(signups[key] / ceiling[key], 2) if signups[key] and ceiling[key] else None
+
+    return {"last_answer": ratio("wall_seconds"), "p95": ratio("p95_ms")}
 
 
 def _line(name: str, figures: dict) -> str:
@@ -405,6 +290,13 @@ def main() -> int:
     parser.add_argument("--pause", type=float, default=2.0, help="seconds between the /healthz and sign-up phases")
     parser.add_argument("--port", type=int, default=0, help="loopback port (default: a free one)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (database, gunicorn log, mail)")
+    parser.add_argument(
+        "--layout",
+        choices=("production", "thread"),
+        default="production",
+        help="production: OUTBOX_MODE=worker and a nice'd `notify outbox --loop` process sends the e-mail; "
+        "thread: the web workers' background thread sends it (OUTBOX_MODE=thread)",
+    )
     args = parser.parse_args()
     if not 0 < args.seats <= args.signups or args.concurrency < 1 or args.rate < 0:
         parser.error("need 0 < seats <= signups, concurrency >= 1 and rate >= 0")
@@ -418,6 +310,13 @@ def main() -> int:
         if report["ceiling_healthz"]:
             print(f"  {kind}: {_line('ceiling GET /healthz', report['ceiling_healthz'])}", file=sys.stderr)
         print(f"  {kind}: {_line('sign-ups', report['signups'])}", file=sys.stderr)
+        if report["ratio_to_ceiling"]:
+            print(
+                f"  {kind} ({args.layout} layout): last answer {report['ratio_to_ceiling']['last_answer']}x the "
+                f"/healthz burst's, p95 {report['ratio_to_ceiling']['p95']}x; every e-mail sent "
+                f"{report['signups']['mail_all_sent_after_release_s']} s after the release",
+                file=sys.stderr,
+            )
         if report["problems"]:
             failed = True
             for problem in report["problems"]:

@@ -48,7 +48,7 @@ BLUEPRINTS: dict[str, tuple[str, ...]] = {
     ),
 }
 # Each of these packages has a cli.py exposing a click group `cli`.
-CLI_MODULES = ("auth", "directory", "demo", "notifications", "support", "people", "reports", "surveys")
+CLI_MODULES = ("auth", "backups", "directory", "demo", "notifications", "support", "people", "reports", "surveys")
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -16,6 +16,17 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+OUTBOX_MODES = ("thread", "worker", "inline")
+
+
+def _outbox_mode() -> str | None:
+    """OUTBOX_MODE: "worker" in the production layout (a `notify outbox --loop` process sends the e-mail)."""
+    mode = os.environ.get("OUTBOX_MODE", "").strip().lower()
+    if mode and mode not in OUTBOX_MODES:
+        raise ValueError(f"OUTBOX_MODE must be one of {', '.join(OUTBOX_MODES)}, not {mode!r}")
+    return mode or None
+
+
 def _is_local_http(base_url: str) -> bool:
     """Plain http on this machine (development): the only case where cookies may travel without TLS."""
     parts = urlsplit(base_url)
@@ -56,6 +67,8 @@ def load_config(instance_path: str) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "CSI Events <no-reply@csi-events.local>"),
         "MAIL_FILE_DIR": os.environ.get("MAIL_FILE_DIR", str(instance / "mail")),
+        # How e-mail leaves after a commit (csi_events/outbox.py); unset: "thread" ("inline" under tests).
+        "OUTBOX_MODE": _outbox_mode(),
         # Several processes (gunicorn workers) must share one store: RATELIMIT_STORAGE_URI=redis://...
         # (or REDIS_URL). Memory storage counts per process: only for the embedded single-process default.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://",

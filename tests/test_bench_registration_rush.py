@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bench.registration_rush import check, email_of
+from bench.rush_outcome import check, email_of
 
 Row = namedtuple("Row", "id status waitlist_position created_at email")
 SEATS, SIGNUPS = 3, 8

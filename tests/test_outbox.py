@@ -82,3 +82,16 @@ def test_worker_mode_leaves_sending_to_the_outbox_process(app, db, smtp):
     result = app.test_cli_runner().invoke(args=["notify", "outbox", "--older-than", "0"])
     assert "1 sent" in result.output
     assert [m.rcpt_tos for m in smtp.received] == [["worker@example.org"]]
+
+
+def test_outbox_mode_comes_from_the_environment(monkeypatch, tmp_path):
+    """The production layout sets OUTBOX_MODE=worker for the web processes; an unknown value stops the start."""
+    from csi_events.config import load_config
+
+    monkeypatch.setenv("OUTBOX_MODE", "Worker")
+    assert load_config(str(tmp_path))["OUTBOX_MODE"] == "worker"
+    monkeypatch.delenv("OUTBOX_MODE")
+    assert load_config(str(tmp_path))["OUTBOX_MODE"] is None
+    monkeypatch.setenv("OUTBOX_MODE", "carrier-pigeon")
+    with pytest.raises(ValueError, match="OUTBOX_MODE must be one of"):
+        load_config(str(tmp_path))
