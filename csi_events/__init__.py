@@ -16,7 +16,7 @@ from .languages import init_languages
 # Every blueprint, registered in this order: the module that defines it as `bp`, then the modules that add
 # routes to it (each imports that `bp`; API routes are declared with api/spec.route).
 BLUEPRINTS: dict[str, tuple[str, ...]] = {
-    "public.views": (),
+    "public.views": ("public.health_views",),
     "auth.views": (),
     "auth.admin_views": (),
     "opportunities.views": ("opportunities.catalog_views", "opportunities.staff_views"),

@@ -1,10 +1,8 @@
-"""Home and the health check."""
+"""Home (the health probes are in health_views.py)."""
 
-from flask import Blueprint, jsonify, redirect, url_for
-from sqlalchemy import text
+from flask import Blueprint, redirect, url_for
 
 from ..auth.access import access_rule
-from ..extensions import db
 
 bp = Blueprint("public", __name__)
 
@@ -13,10 +11,3 @@ bp = Blueprint("public", __name__)
 @access_rule("public")
 def home():
     return redirect(url_for("opportunities.catalog"))
-
-
-@bp.get("/healthz")
-@access_rule("public")
-def healthz():
-    db.session.execute(text("SELECT 1"))
-    return jsonify({"status": "ok"})
