@@ -24,7 +24,7 @@ class ClientLog:
 
     scans: dict[str, dict] = field(default_factory=dict)  # ticket -> {"status", "checkin_id", "attempts"}
     signups: dict[str, dict] = field(default_factory=dict)  # e-mail -> {"status", "position", "http"}
-    reads: list[tuple[float, dict]] = field(default_factory=list)  # (time, summary body)
+    reads: list[tuple[float, float, dict]] = field(default_factory=list)  # (sent, answered, summary body)
     errors: list[tuple[float, str, int]] = field(default_factory=list)
     answered: list[tuple[float, str]] = field(default_factory=list)  # (time, kind) of every good answer
     dropped: int = 0  # answers the client walked away from on purpose (a phone losing its network)
@@ -161,11 +161,12 @@ def signer(client: Client, log: ClientLog, opportunity_id: int, emails: list[str
 def reader(client: Client, log: ClientLog, stop_at: float, opts) -> None:
     """Read the report summary (the dashboard's figures) over and over."""
     while time.monotonic() < stop_at:
+        sent = time.monotonic()
         status, answer = client.call("GET", "/api/v1/reports/summary")
         if status == 200 and answer:
             log.good("report")
             with log.lock:
-                log.reads.append((time.monotonic(), answer))
+                log.reads.append((sent, time.monotonic(), answer))
         else:
             log.error("report", status)
         time.sleep(opts.read_pause)
