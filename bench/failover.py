@@ -178,20 +178,23 @@ def kill_instance(cluster: Cluster, events: Events) -> None:
 
 
 def kill_worker_mid_send(cluster: Cluster, events: Events, wait: float) -> None:
-    """SIGKILL the first outbox worker while the SMTP server holds one of its messages unanswered."""
-    victim = cluster.workers[0]
+    """SIGKILL an outbox worker while the SMTP server holds one of its messages unanswered (the first worker
+    caught so; the first worker if none is within `wait` seconds), and start it again RESTART_AFTER later."""
     waiting = cluster.workdir / "smtp" / "waiting"
+    victim = None
     deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
+    while victim is None and time.monotonic() < deadline:
         held = {int(p.name) for p in waiting.iterdir()} if waiting.exists() else set()
-        if held & connections_to(victim.pid, cluster.smtp_port):
-            events.worker_mid_send = True
-            break
-        time.sleep(0.01)
+        if held:
+            victim = next((w for w in cluster.workers if held & connections_to(w.pid, cluster.smtp_port)), None)
+        if victim is None:
+            time.sleep(0.01)
+    events.worker_mid_send = victim is not None
+    if victim is None:
+        victim = cluster.workers[0]
+        events.notes.append(f"no worker was caught mid-send within {wait:.0f} s; the first was killed anyway")
     events.worker_killed = time.monotonic()
     victim.kill()
-    if not events.worker_mid_send:
-        events.notes.append(f"the worker was not caught mid-send within {wait:.0f} s; killed anyway")
     time.sleep(RESTART_AFTER)
     victim.start()
 
@@ -264,7 +267,7 @@ def run(args) -> dict:
         restart = threading.Thread(target=kill_instance, args=(cluster, events), daemon=True)
         restart.start()
         time.sleep(max(0.0, events.start + duration / 2 - time.monotonic()))
-        kill_worker_mid_send(cluster, events, wait=duration / 4)
+        kill_worker_mid_send(cluster, events, wait=duration / 3)
         for thread in [*threads, restart]:
             thread.join(timeout=duration + 120)
         drained_in = None
@@ -310,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     args.duration = 20 if args.short else 60
     args.tickets = 1500 if args.short else 4000
     args.signups = 150 if args.short else 400
-    args.capacity = 40 if args.short else 120
+    args.capacity = 15 if args.short else 60
     report = run(args)
     print(json.dumps(report, indent=2))
     if args.markdown:
