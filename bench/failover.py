@@ -255,7 +255,7 @@ def run(args) -> dict:
         no_nonce=args.no_nonce,
         drop_rate=args.drop_rate,
         scan_pause=0.05,
-        signup_pause=0.3,
+        signup_pause=0.15,
         read_pause=0.5,
     )
     try:
