@@ -1,4 +1,6 @@
-# CSI Events: `make run` serves the app with demo data; `make test` runs ruff, mypy and the whole suite;
+# CSI Events: `make run` serves the app with demo data through gunicorn and gunicorn.conf.py, as in production,
+# on 127.0.0.1:$(PORT) (RUN_BIND=0.0.0.0:8000 to listen elsewhere); `make dev` does the same with Flask's
+# development server, which reloads on code changes; `make test` runs ruff, mypy and the whole suite;
 # `make test-fast` runs ruff and the tests not marked slow (no browser, no fuzzing), for a quick check.
 # Everything installs into ./.venv and ./node_modules: nothing global is needed or used.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -12,10 +14,13 @@ PYTEST_ARGS ?= -n auto
 # csi_events/reports, csi_events/demo, csi_events/migrations.
 MYPY_PACKAGES := $(wildcard csi_events/*.py) csi_events/api csi_events/attendance csi_events/audit csi_events/auth \
 	csi_events/directory csi_events/notifications csi_events/opportunities csi_events/people csi_events/public \
-	csi_events/registrations csi_events/support csi_events/checkin
+	csi_events/registrations csi_events/support csi_events/checkin \
+	csi_events/observability
 export FLASK_APP := app
 
-.PHONY: setup run test test-fast typecheck lint format clean screens deploy-config
+RUN_BIND ?= 127.0.0.1:$(PORT)
+
+.PHONY: setup run dev test test-fast typecheck lint format clean screens deploy-config
 
 # Compiled catalogs (.mo) are build artifacts: one per translations/<lang>/LC_MESSAGES/messages.po.
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
@@ -38,7 +43,12 @@ node_modules/.installed: package.json package-lock.json tools/vendor.mjs
 run: setup
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load --if-empty
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	GUNICORN_BIND=$(RUN_BIND) $(BIN)/gunicorn -c gunicorn.conf.py app:app
+
+dev: setup
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load --if-empty
+	$(BIN)/flask run --debug --host 127.0.0.1 --port $(PORT)
 
 test: setup
 	$(BIN)/ruff check .

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import logging
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -12,6 +11,7 @@ from . import extensions as ext
 from .config import load_config
 from .errors import register_error_handlers
 from .languages import init_languages
+from .observability.hooks import init_observability
 
 # Every blueprint, registered in this order: the module that defines it as `bp`, then the modules that add
 # routes to it (each imports that `bp`; API routes are declared with api/spec.route).
@@ -31,6 +31,7 @@ BLUEPRINTS: dict[str, tuple[str, ...]] = {
     "door.views": ("door.views_kiosk", "door.views_followup"),
     "surveys.views": ("surveys.public_views", "surveys.staff_views", "surveys.results_views", "surveys.checkin_qr"),
     "notifications.views": (),
+    "observability.views": (),
     "audit.views": (),
     "api.views": (
         "api.meta",
@@ -57,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder="../static",
     )
     _configure(app, config)
+    init_observability(app)  # logging, the request id, request metrics
     _init_extensions(app)
     register_error_handlers(app)
     from .security import init_security
@@ -72,7 +74,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _configure(app: Flask, config: dict | None) -> None:
-    """Settings (load_config, then the caller's), the engine's pool options, the proxy hops, logging."""
+    """Settings (load_config, then the caller's), the engine's pool options, the proxy hops."""
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)
@@ -86,7 +88,6 @@ def _configure(app: Flask, config: dict | None) -> None:
     if app.config.get("PROXY_FIX_HOPS"):
         hops = int(app.config["PROXY_FIX_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
-    logging.basicConfig(level=logging.INFO)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -36,8 +36,14 @@ def load_config(instance_path: str) -> dict:
     # Secure cookies everywhere except plain http on localhost (development); SESSION_COOKIE_SECURE overrides.
     secure_cookies = _bool("SESSION_COOKIE_SECURE", not _is_local_http(base_url))
     absolute_hours = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT_HOURS", "12"))
+    log_format = os.environ.get("LOG_FORMAT", "text").strip().lower()
     return {
         "SECRET_KEY": secret,
+        # Logs: "text" (default) or "json" (one object per line); LOG_REQUESTS: one line per request (on with json).
+        "LOG_FORMAT": log_format if log_format in ("text", "json") else "text",
+        "LOG_REQUESTS": _bool("LOG_REQUESTS", log_format == "json"),
+        # How long /readyz keeps its answer (seconds): a proxy probing every second costs one check per period.
+        "READYZ_CACHE_SECONDS": float(os.environ.get("READYZ_CACHE_SECONDS", "5")),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", sqlite_default),
         # pool_pre_ping: set by create_app from the final database URL (PostgreSQL yes, SQLite no).
         "SQLALCHEMY_ENGINE_OPTIONS": {},

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request, session
 from flask_babel import gettext as _
 from flask_login import logout_user
 from werkzeug.exceptions import HTTPException
+
+from .observability.request_id import current_request_id
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +61,13 @@ def wants_json() -> bool:
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    """The API's error body; `request_id` is the X-Request-ID of the answer (to quote; it is in the logs)."""
     body: dict[str, Any] = {"code": code, "message": message}
     if fields:
         body["fields"] = fields
+    request_id = current_request_id()
+    if request_id is not None:
+        body["request_id"] = request_id
     return {"error": body}
 
 
@@ -91,7 +96,7 @@ def register_error_handlers(app: Flask) -> None:
         if g.get(SIGNED_IN_NOW):  # never leave someone signed in by a request that failed
             logout_user()
             session.clear()
-        error_id = uuid.uuid4().hex[:12]
+        error_id = current_request_id()
         log.exception("unhandled error %s on %s %s", error_id, request.method, request.path)
         message = _("Something went wrong on our side. Please quote error %(id)s if you contact us.", id=error_id)
         if wants_json():

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import UTCDateTime, utcnow
 from .extensions import Model, db
+from .observability.metrics import OUTBOX_SEND_FAILURES
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +175,7 @@ def send_messages(ids: list[int]) -> int:
             _sending.reset(token)
             db.session.rollback()
             log.exception("outbox: handler for %s failed (message %s; left for a retry)", message.kind, message_id)
+            OUTBOX_SEND_FAILURES.labels(kind=message.kind).inc()
             db.session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == message_id)

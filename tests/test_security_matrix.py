@@ -3,7 +3,7 @@ of caller; the expected outcome is derived from the rule's kind, so routes added
 
 Rule kinds (view.access_rule): "public", "ticket" (the ticket token is the capability), "signed-link"
 (a signed, purpose-bound link), "roles:a,b" (csi_events.auth.access decorators), "api:<scope>" and
-"api:public" (csi_events.api.spec.route). A route without one fails test_every_route_has_an_access_rule.
+"api:public" (csi_events.api.spec.route), "loopback-or-token:<scope>" (/metrics). A route without one fails test_every_route_has_an_access_rule.
 
 Callers: anonymous; an educator holding someone else's signed link; an API token lacking the needed scope;
 a facilitator not assigned to the opportunity; the assigned facilitator; staff; admin.
@@ -75,6 +75,8 @@ def test_every_access_rule_is_a_known_kind():
 def _kind(rule: str) -> tuple[str, set[str] | str | None]:
     if rule in ("public", "ticket", "signed-link"):
         return rule, None
+    if rule.startswith("loopback-or-token:"):  # /metrics: the test client comes from 127.0.0.1, so it is let in
+        return "loopback", rule.split(":", 1)[1]  # (tests/test_metrics.py covers another address)
     if rule.startswith("roles:"):
         return "roles", set(rule.split(":", 1)[1].split(","))
     if rule.startswith("api:"):
@@ -316,7 +318,7 @@ def expected(kind: str, arg, role: str, rule: str) -> str:
     scoped = bool(params_of(rule) & OPPORTUNITY_SCOPED)
     if kind == "public":
         return "public"
-    if kind in ("ticket", "signed-link", "api_public"):
+    if kind in ("ticket", "signed-link", "api_public", "loopback"):
         return "allowed"
     if kind == "roles":
         return _expected_of_page(arg, role, scoped)

@@ -35,8 +35,8 @@ from ..extensions import db
 
 # The most a caller may do through the API, by role: all a signed-in browser gets, and the limit of a token.
 ROLE_SCOPES = {
-    "admin": {"read", "write", "checkin"},
-    "staff": {"read", "write", "checkin"},
+    "admin": {"read", "write", "checkin", "metrics"},
+    "staff": {"read", "write", "checkin", "metrics"},
     "facilitator": {"checkin"},
 }
 # last_used_at is written at most this often: a write per call would make every scanner sharing a token

@@ -254,10 +254,14 @@ def openapi_document(base_path: str = "/api/v1") -> dict[str, Any]:
         "properties": {
             "error": {
                 "type": "object",
-                "required": ["code", "message"],
+                "required": ["code", "message", "request_id"],
                 "properties": {
                     "code": {"type": "string"},
                     "message": {"type": "string"},
+                    "request_id": {
+                        "type": "string",
+                        "description": "This answer's X-Request-ID: quote it when reporting a problem.",
+                    },
                     "fields": {
                         "type": "object",
                         "additionalProperties": {"type": "array", "items": {"type": "string"}},

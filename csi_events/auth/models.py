@@ -15,7 +15,7 @@ from ..people.models import Person
 
 USER_ROLES = ("staff", "facilitator", "admin")
 STAFF_ROLES = ("staff", "admin")  # the roles that see and manage everything
-TOKEN_SCOPES = ("read", "write", "checkin")
+TOKEN_SCOPES = ("read", "write", "checkin", "metrics")  # metrics: GET /metrics from another machine
 
 
 def new_session_token() -> str:

@@ -25,6 +25,7 @@ from ..auth.models import User
 from ..db import UTCDateTime, utcnow
 from ..directory.models import Lea, School
 from ..extensions import db
+from ..observability.metrics import CHECKINS, count_at_commit
 from ..opportunities.models import LearningOpportunity, Session
 from ..people.models import Person
 from ..registrations.models import Registration
@@ -128,6 +129,7 @@ def check_in(  # noqa: C901 -- the scan rules, the nonce and two write paths; it
     found = _read_ticket(session, parse_ticket(ticket))
     counts = _counts(found) if found is not None else session_counts(session)
     if nonce and not nonces.claim(nonce, session.id, now):
+        count_at_commit(db.session, CHECKINS, "replayed")
         return CheckInResult(nonces.first_answer(nonce, session.id), replayed=True)
 
     status = decide(session, found, override, scanned_at or now)
@@ -146,6 +148,7 @@ def check_in(  # noqa: C901 -- the scan rules, the nonce and two write paths; it
     answer = Answer(status, checkin, _person_shown(session, found), counts, _message(status, found))
     if nonce:
         nonces.keep(nonce, answer)
+    count_at_commit(db.session, CHECKINS, status.value)
     return CheckInResult(answer)
 
 

@@ -20,6 +20,7 @@ from ..audit.services import record
 from ..db import lock_row_for_update, utcnow
 from ..errors import Conflict
 from ..extensions import db
+from ..observability.metrics import SIGNUPS, count_at_commit
 from ..opportunities.models import LearningOpportunity
 from .models import Registration
 from .people_lookup import get_or_create_person, resolve_directory
@@ -91,6 +92,7 @@ def register(
     if enforce_window:
         reason = registration_closed_reason(opportunity, now)
         if reason:
+            SIGNUPS.labels(status="closed").inc()  # refused: nothing to commit
             raise Conflict(reason, code="registration_closed")
     lea, school = resolve_directory(data)
     person, new_person = get_or_create_person(data, lea, school)
@@ -106,6 +108,7 @@ def register(
         )
     if existing is not None and existing.status != "cancelled":
         outbox.enqueue(db.session, "registration_resent", registration_id=existing.id)
+        count_at_commit(db.session, SIGNUPS, "already_registered")
         return RegistrationOutcome(existing, created=False)
 
     last_position = 0
@@ -133,6 +136,7 @@ def register(
     db.session.flush()
     kind = "registration_confirmed" if has_seat else "registration_waitlisted"
     outbox.enqueue(db.session, kind, registration_id=registration.id)
+    count_at_commit(db.session, SIGNUPS, registration.status)
     return RegistrationOutcome(registration, created=True)
 
 
