@@ -139,7 +139,9 @@ def start_cluster(workdir: Path, env: dict, instances: int = 2, workers: int = 2
     gunicorn = [python, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py")]
     for n, port in enumerate(ports, start=1):
         args = [*gunicorn, "--bind", f"127.0.0.1:{port}", "app:app"]
-        proc = Proc(f"app-{port}", args, env, workdir / f"app{n}.log", port=port)
+        # Each instance its own metrics directory (gunicorn.conf.py), as deploy/'s unit gives it.
+        own = {**env, "PROMETHEUS_MULTIPROC_DIR": str(workdir / f"metrics-{port}")}
+        proc = Proc(f"app-{port}", args, own, workdir / f"app{n}.log", port=port)
         cluster.instances.append(proc)
         proc.start()
     for port in ports:
