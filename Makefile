@@ -25,7 +25,14 @@ RUN_BIND ?= 127.0.0.1:$(PORT)
 # Compiled catalogs (.mo) are build artifacts: one per translations/<lang>/LC_MESSAGES/messages.po.
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
-setup: $(VENV)/.installed node_modules/.installed $(CATALOGS)
+setup: $(VENV)/.installed node_modules/.installed $(CATALOGS) static/.compressed
+
+# Brotli and gzip copies of the stylesheets and scripts, served to browsers that accept them
+# (csi_events/static_files.py); redone when one of them changes.
+STATIC_SOURCES := $(wildcard static/css/*.css static/js/*.js)
+static/.compressed: $(STATIC_SOURCES) node_modules/.installed tools/compress_static.mjs
+	node tools/compress_static.mjs static
+	touch $@
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -80,4 +87,5 @@ lint: setup
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor
+	rm -rf $(VENV) node_modules static/vendor static/.compressed
+	find static -name '*.gz' -o -name '*.br' | xargs rm -f

@@ -12,6 +12,7 @@ from .config import load_config
 from .errors import register_error_handlers
 from .languages import init_languages
 from .observability.hooks import init_observability
+from .static_files import init_static_files
 
 # Every blueprint, registered in this order: the module that defines it as `bp`, then the modules that add
 # routes to it (each imports that `bp`; API routes are declared with api/spec.route).
@@ -65,6 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     init_security(app)  # headers, session timeouts, abuse limits
     _register_blueprints(app)
+    init_static_files(app)  # precompressed copies, versioned URLs cached for a year
     _register_cli(app)
 
     from .templating import register_template_helpers

@@ -37,7 +37,15 @@ def test_make_run_exports_the_port_it_serves():
         text=True,
         check=True,
     ).stdout
-    assert "--port 8080" in out
+    assert "GUNICORN_BIND=127.0.0.1:8080" in out and "gunicorn -c gunicorn.conf.py app:app" in out
+    dev = subprocess.run(
+        ["make", "-n", "--no-print-directory", "dev", "PORT=8080"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "flask run --debug" in dev and "--port 8080" in dev
     probe = subprocess.run(
         ["make", "--no-print-directory", "-f", "Makefile", "-f", "-", "show-port", "PORT=8080"],
         cwd=ROOT,

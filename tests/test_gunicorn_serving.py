@@ -1,5 +1,5 @@
 """`make run` serves through gunicorn with gunicorn.conf.py on the embedded SQLite database: several workers share
-the file (WAL, busy timeout), the in-process outbox thread sends a sign-up's e-mail from a worker, and /metrics
+the file (WAL, busy timeout: a burst of sign-ups gets every seat and waitlist place once), the in-process outbox thread sends a sign-up's e-mail from a worker, and /metrics
 adds up the workers' counters."""
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
 
 from csi_events import create_app
 from csi_events.extensions import db
@@ -47,6 +49,29 @@ def _wait_until_serving(process: subprocess.Popen, base: str, log: Path) -> None
         except OSError:
             time.sleep(0.2)
     raise AssertionError("gunicorn did not answer within 30 s\n" + log.read_text())
+
+
+def _sign_up(base: str, opportunity_id: int, email: str) -> int:
+    request = urllib.request.Request(
+        f"{base}/api/v1/opportunities/{opportunity_id}/registrations",
+        data=json.dumps({"first_name": "Ana", "last_name": "Served", "email": email, "role": "teacher"}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.status
+
+
+def _seats(url: str, opportunity_id: int) -> tuple[int, list[int]]:
+    """(confirmed count, waitlist positions in order) of the opportunity, read from the database file."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT status, waitlist_position FROM registrations WHERE opportunity_id = :o"), {"o": opportunity_id}
+        ).all()
+    engine.dispose()
+    confirmed = sum(1 for status, _position in rows if status == "confirmed")
+    return confirmed, sorted(position for status, position in rows if status == "waitlisted")
 
 
 def _migrated_sqlite_with_an_opportunity(tmp_path: Path) -> tuple[str, int]:
@@ -95,27 +120,23 @@ def test_gunicorn_with_the_production_settings_serves_sqlite_and_sends_mail(tmp_
         status, body = _get(f"{base}/readyz")
         assert status == 200 and json.loads(body)["status"] == "ready"
 
-        request = urllib.request.Request(
-            f"{base}/api/v1/opportunities/{opportunity_id}/registrations",
-            data=json.dumps(
-                {"first_name": "Ana", "last_name": "Served", "email": "ana@example.org", "role": "teacher"}
-            ).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            assert response.status == 202
+        assert _sign_up(base, opportunity_id, "ana@example.org") == 202
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and not list(mail_dir.glob("*")):
             time.sleep(0.2)
         sent = [path.read_bytes() for path in mail_dir.glob("*")]
         assert len(sent) == 1, log.read_text()
         assert b"ana@example.org" in sent[0]
-        # Metrics add up every worker's counts (multiprocess files): the sign-up shows whichever worker answers.
+        # Two workers, four threads each, one SQLite file: 12 sign-ups at once for the 4 seats left.
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            statuses = list(pool.map(lambda i: _sign_up(base, opportunity_id, f"rush{i}@example.org"), range(12)))
+        assert statuses == [202] * 12
+        assert _seats(url, opportunity_id) == (5, list(range(1, 9)))
+        # Metrics add up every worker's counts (multiprocess files), whichever worker answers the scrape.
         status, body = _get(f"{base}/metrics")
         assert status == 200
-        assert b'csi_events_signups_total{status="confirmed"} 1.0' in body
-        assert b"csi_events_outbox_backlog 0.0" in body
+        assert b'csi_events_signups_total{status="confirmed"} 5.0' in body
+        assert b'csi_events_signups_total{status="waitlisted"} 8.0' in body
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)

@@ -121,7 +121,9 @@ def service_worker():
     """The check-in page's service worker (scope /staff/checkin/): it keeps the page, its code and the
     roster for offline use. Public: it holds no data, only code."""
     source, version = _service_worker_source(current_app.static_folder)
-    assets = [url_for("static", filename=name) for name in OFFLINE_ASSETS]
+    # Paths without the `?v=` version: the worker matches requests by path (any version of a file may be the one
+    # cached when offline).
+    assets = [url_for("static", filename=name).split("?", 1)[0] for name in OFFLINE_ASSETS]
     header = f"const CACHE_VERSION = {json.dumps(version)};\nconst OFFLINE_ASSETS = {json.dumps(assets)};\n"
     response = Response(header + source, mimetype="text/javascript")
     response.headers["Service-Worker-Allowed"] = "/staff/checkin/"

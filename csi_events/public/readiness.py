@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -28,7 +29,7 @@ NOT_CONFIGURED = "not configured"
 REDIS_TIMEOUT_SECONDS = 1.0
 
 _lock = threading.Lock()
-_cache: dict[int, tuple[float, Readiness]] = {}  # id(app) -> (expires at, answer)
+_cache: weakref.WeakKeyDictionary[Flask, tuple[float, Readiness]] = weakref.WeakKeyDictionary()  # (expires, answer)
 _heads: dict[str, frozenset[str]] = {}  # migrations directory -> head revisions
 
 
@@ -50,18 +51,18 @@ def readiness(app: Flask) -> Readiness:
     ttl = float(app.config.get("READYZ_CACHE_SECONDS", 5))
     now = time.monotonic()
     with _lock:
-        cached = _cache.get(id(app))
+        cached = _cache.get(app)
     if cached and cached[0] > now:
         return cached[1]
     answer = run_checks(app)
     with _lock:
-        _cache[id(app)] = (now + ttl, answer)
+        _cache[app] = (now + ttl, answer)
     return answer
 
 
 def forget_cached(app: Flask) -> None:
     with _lock:
-        _cache.pop(id(app), None)
+        _cache.pop(app, None)
 
 
 def run_checks(app: Flask) -> Readiness:
