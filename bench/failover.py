@@ -311,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true", help="also print the table for docs/benchmarks.md")
     args = parser.parse_args(argv)
     args.duration = 20 if args.short else 60
-    args.tickets = 1500 if args.short else 4000
+    args.tickets = 1000 if args.short else 4000
     args.signups = 150 if args.short else 400
     args.capacity = 15 if args.short else 60
     report = run(args)
