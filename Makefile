@@ -20,7 +20,7 @@ export FLASK_APP := app
 
 RUN_BIND ?= 127.0.0.1:$(PORT)
 
-.PHONY: setup run dev test test-fast typecheck lint format clean screens
+.PHONY: setup run dev test test-fast typecheck lint format clean screens deploy-config
 
 # Compiled catalogs (.mo) are build artifacts: one per translations/<lang>/LC_MESSAGES/messages.po.
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
@@ -74,6 +74,13 @@ typecheck: setup
 # PNG screenshots of the main screens at phone and laptop size into docs/screens/ (needs /usr/bin/chromium).
 screens: setup
 	$(BIN)/python bench/screens.py
+
+# The production layout (deploy/): HAProxy configuration and systemd units rendered into OUT, e.g.
+# make deploy-config OUT=build/deploy DEPLOY_ARGS="--prefix /srv/csi-events --ports 8001,8002,8003"
+OUT ?= build/deploy
+DEPLOY_ARGS ?=
+deploy-config:
+	$(PYTHON) deploy/render.py --out $(OUT) $(DEPLOY_ARGS)
 
 lint: setup
 	$(BIN)/ruff check --fix .

@@ -60,6 +60,14 @@ def load_config(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         "BASE_URL": base_url,
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "file"),  # file | smtp
+        # thread | worker | inline; unset: thread (inline under tests). csi_events/outbox.py
+        "OUTBOX_MODE": os.environ.get("OUTBOX_MODE") or None,
+        # Seconds before a message claimed by a sender that died may be taken by another (default 600).
+        "OUTBOX_CLAIM_TIMEOUT": float(os.environ["OUTBOX_CLAIM_TIMEOUT"])
+        if os.environ.get("OUTBOX_CLAIM_TIMEOUT")
+        else None,
+        # Trusted proxies in front (X-Forwarded-For/-Proto/-Host), e.g. 1 behind the HAProxy of deploy/.
+        "PROXY_FIX_HOPS": int(os.environ["PROXY_FIX_HOPS"]) if os.environ.get("PROXY_FIX_HOPS") else None,
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "127.0.0.1"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),

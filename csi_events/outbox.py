@@ -8,6 +8,12 @@ sign-up or a scan; "worker" leaves them to a separate process, `flask --app app 
 so that building e-mails never competes with requests for the web workers' CPU; "inline" sends before
 the request ends (tests). Anything a crash left unsent is sent by `flask --app app notify outbox`
 (safe from cron). Features register a handler per kind with @handler(kind).
+
+Delivery is at-least-once: a sender that dies after the SMTP server took a message but before it marked the row
+sent leaves a claim that another sender takes again after OUTBOX_CLAIM_TIMEOUT seconds (default 600), and the
+message leaves twice. Each e-mail a handler sends carries a Message-ID made from its row's id and its place
+among the row's e-mails (outbox_message_id), so the second copy has the same Message-ID as the first: mail
+clients and the kill test (bench/failover.py) recognise it as the same message.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import cast
 
@@ -31,6 +38,8 @@ log = logging.getLogger(__name__)
 
 _HANDLERS: dict[str, Callable[..., None]] = {}
 CLAIM_TIMEOUT = timedelta(minutes=10)  # a claim older than this (a crashed sender) may be taken again
+# The outbox row being sent, and how many e-mails its handler has sent so far (outbox_message_id numbers them).
+_sending: ContextVar[tuple[int, list[int]] | None] = ContextVar("outbox_sending", default=None)
 MAX_ATTEMPTS = 5
 
 _executor: ThreadPoolExecutor | None = None
@@ -116,13 +125,30 @@ def _send_in_app(app, ids: list[int]) -> None:
             db.session.remove()
 
 
+def claim_timeout() -> timedelta:
+    """How old a claim must be before another sender may take it (OUTBOX_CLAIM_TIMEOUT seconds)."""
+    seconds = current_app.config.get("OUTBOX_CLAIM_TIMEOUT")
+    return CLAIM_TIMEOUT if seconds is None else timedelta(seconds=float(seconds))
+
+
+def outbox_message_id(domain: str) -> str | None:
+    """The Message-ID of the next e-mail of the outbox row being sent: the same on every attempt, so a message
+    sent again after a crash is recognisably the same one. None outside an outbox send."""
+    sending = _sending.get()
+    if sending is None:
+        return None
+    row_id, counter = sending
+    counter[0] += 1
+    return f"<outbox-{row_id}.{counter[0]}@{domain}>"
+
+
 def _claim(message_id: int, now: datetime) -> bool:
     result = db.session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.id == message_id,
             OutboxMessage.sent_at.is_(None),
-            or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < now - CLAIM_TIMEOUT),
+            or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < now - claim_timeout()),
         )
         .values(claimed_at=now, attempts=OutboxMessage.attempts + 1)
     )
@@ -140,11 +166,13 @@ def send_messages(ids: list[int]) -> int:
             continue  # sent already, or another sender has it
         message = db.session.get_one(OutboxMessage, message_id)  # claimed just now: it exists
         func = _HANDLERS.get(message.kind)
+        token = _sending.set((message_id, [0]))
         try:
             if func is None:
                 raise LookupError(f"no handler for {message.kind}")
             func(**message.payload)
         except Exception as err:
+            _sending.reset(token)
             db.session.rollback()
             log.exception("outbox: handler for %s failed (message %s; left for a retry)", message.kind, message_id)
             OUTBOX_SEND_FAILURES.labels(kind=message.kind).inc()
@@ -155,6 +183,7 @@ def send_messages(ids: list[int]) -> int:
             )
             db.session.commit()
             continue
+        _sending.reset(token)
         db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(sent_at=utcnow()))
         db.session.commit()
         sent += 1

@@ -27,6 +27,8 @@ from pathlib import Path
 
 from flask import current_app
 
+from ..outbox import outbox_message_id
+
 log = logging.getLogger(__name__)
 
 # 20261128T093907123456Z-1a2b3c4d5e6f.eml: sortable by name, unique, nothing a path could hide in.
@@ -43,13 +45,14 @@ def mail_host() -> str:
 
 
 def prepare(message: EmailMessage) -> EmailMessage:
-    """Fill From, Date and Message-ID when the builder left them out."""
+    """Fill From, Date and Message-ID when the builder left them out (inside an outbox send, the Message-ID
+    follows the outbox row: the same on a resend)."""
     if not message["From"]:
         message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     if not message["Date"]:
         message["Date"] = format_datetime(datetime.now(UTC))
     if not message["Message-ID"]:
-        message["Message-ID"] = make_msgid(domain=mail_host())
+        message["Message-ID"] = outbox_message_id(mail_host()) or make_msgid(domain=mail_host())
     return message
 
 
