@@ -60,8 +60,6 @@ def load_config(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         "BASE_URL": base_url,
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "file"),  # file | smtp
-        # thread | worker | inline; unset: thread (inline under tests). csi_events/outbox.py
-        "OUTBOX_MODE": os.environ.get("OUTBOX_MODE") or None,
         # Seconds before a message claimed by a sender that died may be taken by another (default 600).
         "OUTBOX_CLAIM_TIMEOUT": float(os.environ["OUTBOX_CLAIM_TIMEOUT"])
         if os.environ.get("OUTBOX_CLAIM_TIMEOUT")
