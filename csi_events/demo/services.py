@@ -1,4 +1,4 @@
-"""Load the demo: directory, accounts, opportunities, registrations and check-ins (flush only).
+"""Load the demo: directory, accounts, opportunities, registrations, check-ins and surveys (flush only).
 
 Everything goes through the models and the services the app itself uses (create_user, create_opportunity,
 publish/cancel, register, cancel, check_in), so demo data obeys the same rules as real data.
@@ -31,6 +31,7 @@ from ..opportunities.transitions import publish
 from ..opportunities.validation import OpportunityInput, SessionInput
 from ..registrations.services import RegistrationInput, cancel, register
 from . import data
+from .surveys import load_surveys
 
 ATTENDANCE_RATE = 0.8
 
@@ -43,6 +44,7 @@ class DemoReport:
     opportunities: int = 0
     registrations: int = 0
     checkins: int = 0
+    survey_responses: int = 0
 
 
 def has_users() -> bool:
@@ -226,5 +228,6 @@ def load_demo(seed: int = data.SEED) -> DemoReport:
     _admin, staff, *facilitators = load_users(report)
     people = data.demo_people(rng, schools)
     load_opportunities(rng, report, staff, facilitators, people)
+    report.survey_responses = load_surveys(rng, utcnow())
     outbox.discard(db.session)
     return report

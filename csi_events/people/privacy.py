@@ -1,7 +1,7 @@
 """A person's data on request: export everything we hold as JSON, erase identity, purge the inactive.
 
 Erasure removes what identifies the person (name, e-mail, organization, accessibility and interpretation
-needs, free text in registrations) and keeps the anonymous facts that the counts rest on: the Person row,
+needs, free text in registrations, the link to their survey responses and the comments in them) and keeps the anonymous facts that the counts rest on: the Person row,
 its LEA/school, role, registrations and check-ins. So attendance figures stay right after an erasure.
 Services only flush; the caller commits.
 """
@@ -21,6 +21,7 @@ from ..db import utcnow
 from ..extensions import db
 from ..opportunities.models import Session
 from ..registrations.models import Registration, new_ticket
+from ..surveys.privacy import anonymous_note, erase_survey_data, named_responses
 from .models import Person
 
 ERASED_NAME = "Erased"
@@ -81,6 +82,8 @@ def export_person(person: Person) -> dict:
             for c in checkins
         ],
         "accounts": [{"email": u.email, "role": u.role, "active": u.active} for u in accounts],
+        "survey_responses": named_responses(ids),
+        "anonymous_survey_responses": anonymous_note(),
     }
 
 
@@ -159,6 +162,7 @@ def erase_person(person: Person, *, by: User | None = None, reason: str = "reque
         reg.needs = None
         reg.ticket = new_ticket()  # old tickets and QR codes stop opening anything
     _scrub_scan_answers(ids, identifying)
+    erase_survey_data(ids)
     # Audit details that quote the e-mail or name (e.g. a failed sign-in): replaced, the events kept.
     if identifying:
         text = cast(AuditEvent.details, Text)
