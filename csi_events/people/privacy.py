@@ -18,6 +18,7 @@ from ..audit.services import record
 from ..auth.models import User
 from ..checkin.models import CheckIn, ScanAnswer
 from ..db import utcnow
+from ..door.privacy import received_messages
 from ..extensions import db
 from ..opportunities.models import Session
 from ..registrations.models import Registration, new_ticket
@@ -82,6 +83,7 @@ def export_person(person: Person) -> dict:
             for c in checkins
         ],
         "accounts": [{"email": u.email, "role": u.role, "active": u.active} for u in accounts],
+        "group_messages": received_messages(ids),
         "survey_responses": named_responses(ids),
         "anonymous_survey_responses": anonymous_note(),
     }
