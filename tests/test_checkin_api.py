@@ -233,3 +233,17 @@ def test_here_link_only_in_window(client, db, world):
     mixed = make_token("here", {"r": late_reg.id, "s": session.id})
     assert client.post(f"/here/{mixed}").status_code == 404
     assert count(db, CheckIn) == 1
+
+
+def test_walk_in_errors_are_per_field(client, db, world):
+    """The JSON answer the check-in page's script shows next to each field: a message per field, in its words."""
+    headers = bearer(db, world["facilitator"])
+    url = f"/api/v1/sessions/{world['session'].id}/walk-ins"
+    body = {"first_name": "", "last_name": "X", "email": "nope", "school_cds_code": "19999999999999"}
+    response = client.post(url, json=body, headers=headers)
+    assert response.status_code == 422
+    fields = response.get_json()["error"]["fields"]
+    assert fields == {"first_name": ["Fill this in."], "email": ["Enter an e-mail address like name@example.org."]}
+    spanish = client.post(url, json=body, headers={**headers, "Accept-Language": "es"}).get_json()["error"]["fields"]
+    assert spanish["first_name"] == ["Complete este campo."]
+    assert count(db, Registration, Registration.source == "walk_in") == 0

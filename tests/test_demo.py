@@ -13,10 +13,13 @@ from csi_events.auth.models import User
 from csi_events.checkin.models import CheckIn
 from csi_events.db import utcnow
 from csi_events.demo import data
+from csi_events.demo.surveys import SURVEYED_OPPORTUNITIES
 from csi_events.directory.models import Lea, School
 from csi_events.opportunities.models import LearningOpportunity, Session
 from csi_events.people.models import Person
 from csi_events.registrations.models import Registration
+from csi_events.surveys.models import Survey, SurveyInvitation, SurveyResponse
+from csi_events.surveys.results import survey_results
 
 DATA = Path(__file__).parent / "data"
 
@@ -92,6 +95,21 @@ def test_demo_load_builds_the_demo_and_prints_working_passwords(app, db, client)
     assert all(c.session.starts_at <= now and c.registration.status == "confirmed" for c in checkins)
     started = db.session.scalars(select(Session.id).where(Session.starts_at <= now)).all()
     assert {c.session_id for c in checkins} <= set(started)
+
+    # surveys on the most recent past opportunities (one anonymous), answered by about two in three, shown
+    surveys = list(db.session.scalars(select(Survey)))
+    assert 3 <= len(surveys) <= SURVEYED_OPPORTUNITIES and sum(s.anonymous for s in surveys) == 1
+    assert all(all(x.ends_at < now for x in s.opportunity.sessions) for s in surveys)
+    invited, responses = count(db, SurveyInvitation), count(db, SurveyResponse)
+    assert invited >= 20 and 0.4 * invited <= responses < invited
+    assert f"{responses} survey responses" in result.output
+    named = next(s for s in surveys if not s.anonymous)
+    results = survey_results(named)
+    assert results.responses >= 1 and results.questions[0].mean is not None
+    client.post("/auth/logout")
+    client.post("/auth/login", data={"email": "staff@example.org", "password": printed["staff@example.org"]})
+    page = client.get(f"/staff/opportunities/{named.opportunity_id}/survey/results")
+    assert page.status_code == 200 and f'<dd id="invited">{results.invited}</dd>' in page.get_data(as_text=True)
 
     # the demo mails nobody
     mail_dir = Path(app.config["MAIL_FILE_DIR"])

@@ -231,3 +231,25 @@ def test_sending_is_rate_limited(app, db, tmp_path):
     # previews do not count
     assert browser.post(url, data=_form(key="key-preview-000000000", action="preview")).status_code in (200, 429)
     assert db.session.scalar(select(func.count()).select_from(GroupMessage)) == 2
+
+
+def test_the_privacy_export_lists_the_group_messages_a_person_received(app, db, client, login, smtp):
+    facilitator, opp, session, came, absent, undone, waiting = _world()
+    staff = make_user("staff")
+    db.session.commit()
+    login(facilitator)
+    assert client.post(f"/staff/door/sessions/{session.id}/message", data=_form()).status_code == 303
+    client.post("/auth/logout")
+    login(staff)
+    luis = client.get(f"/staff/people/{absent.person_id}/privacy/export.json").get_json()["group_messages"]
+    assert len(luis) == 1 and luis[0]["opportunity"]["title"] == "Family Nights"
+    assert (luis[0]["language"], luis[0]["subject"], luis[0]["body"]) == (
+        "es",
+        "Le extrañamos",
+        "Adjuntamos las diapositivas.",
+    )
+    assert luis[0]["session_id"] == session.id and luis[0]["sent_at"]
+    uma = client.get(f"/staff/people/{undone.person_id}/privacy/export.json").get_json()["group_messages"]
+    assert [m["subject"] for m in uma] == ["We missed you"]
+    ana = client.get(f"/staff/people/{came.person_id}/privacy/export.json").get_json()["group_messages"]
+    assert ana == []  # came, so not a no-show: received nothing

@@ -14,7 +14,7 @@ from csi_events.auth.services import create_api_token
 from csi_events.reports.filters import ReportFilters
 from csi_events.surveys.questions import survey_of
 from csi_events.surveys.results import survey_results
-from csi_events.surveys.summary import overall_rating, survey_summary
+from csi_events.surveys.summary import Rating, overall_rating, survey_summary
 from tests.factories import make_user
 from tests.survey_fixture import EXPECTED_A, EXPECTED_B, build_world
 
@@ -125,8 +125,8 @@ def test_summary_and_press_release_rating(world, client, login):
     assert kinds["workshop"].mean("overall_quality") == 4.5 and kinds["training_series"].mean("relevance") == 4.0
     subregions = {g.key: g for g in summary.by["subregion"]}
     assert (subregions[4].invited, subregions[None].responses) == (3, 2)
-    assert overall_rating(f) == 4.0
-    assert overall_rating(f.but(modality="virtual")) == 3.5
+    assert overall_rating(f) == Rating(4.0, 4)
+    assert overall_rating(f.but(modality="virtual")) == Rating(3.5, 2)
     assert overall_rating(f.but(kind="convening")) is None
     login(make_user("staff"))
     args = f"?from={f.date_from.isoformat()}&to={f.date_to.isoformat()}"

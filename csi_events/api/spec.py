@@ -55,11 +55,26 @@ OPERATIONS: list[Operation] = []
 
 
 def fields_from(err: ValidationError) -> dict[str, list[str]]:
+    """Each field's problems in words for people, in the request's language (pages show them next to the field)."""
     fields: dict[str, list[str]] = {}
     for item in err.errors():
         name = ".".join(str(p) for p in item["loc"]) or "body"
-        fields.setdefault(name, []).append(item["msg"])
+        fields.setdefault(name, []).append(_field_message(name, item["type"], item.get("ctx") or {}, item["msg"]))
     return fields
+
+
+def _field_message(name: str, kind: str, ctx: dict[str, Any], fallback: str) -> str:
+    if kind in ("missing", "string_too_short") and ctx.get("min_length", 1) <= 1:
+        return _("Fill this in.")
+    if kind == "string_too_short":
+        return _("Use at least %(num)s characters.", num=ctx["min_length"])
+    if kind == "string_too_long":
+        return _("Use at most %(num)s characters.", num=ctx["max_length"])
+    if kind == "string_pattern_mismatch" and name.endswith("email"):
+        return _("Enter an e-mail address like name@example.org.")
+    if kind == "string_pattern_mismatch":
+        return _("This is not in the expected form.")
+    return fallback
 
 
 def _bounded_int(text: str) -> int:

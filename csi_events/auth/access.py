@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Exists, bindparam, exists, select
+from sqlalchemy import ColumnElement, Exists, bindparam, exists, false, select, true
 
 from ..errors import Forbidden
 from ..extensions import db, login_manager
@@ -43,6 +43,14 @@ def can_manage_opportunity_id(user, opportunity_id: int) -> bool:
 def may_manage(user, user_facilitates: bool) -> bool:
     """The rule, when whether the user facilitates the opportunity was read already (with facilitates())."""
     return is_signed_in(user) and (user.is_staff or user_facilitates)
+
+
+def managed_by(user, opportunity_id) -> ColumnElement[bool]:
+    """SQL: the rule as a condition on a statement's opportunity column, for listing what a user may manage
+    (staff: every row; a facilitator: the ones they facilitate; signed out: none)."""
+    if not is_signed_in(user):
+        return false()
+    return true() if user.is_staff else facilitates(user.id, opportunity_id)
 
 
 def is_signed_in(user) -> bool:

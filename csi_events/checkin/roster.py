@@ -9,11 +9,12 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
+from ..auth.access import managed_by
 from ..auth.models import User
 from ..db import utcnow
 from ..directory.models import Lea, School
 from ..extensions import db
-from ..opportunities.models import LearningOpportunity, Session, opportunity_facilitators
+from ..opportunities.models import LearningOpportunity, Session
 from ..people.models import Person
 from ..registrations.models import Registration
 from .models import CheckIn
@@ -96,15 +97,13 @@ def sessions_for_user(user: User, now: datetime | None = None, limit: int = 100)
     stmt = (
         select(Session)
         .join(LearningOpportunity, LearningOpportunity.id == Session.opportunity_id)
-        .where(Session.ends_at >= start_of_day, LearningOpportunity.status.in_(("published", "archived")))
+        .where(
+            Session.ends_at >= start_of_day,
+            LearningOpportunity.status.in_(("published", "archived")),
+            managed_by(user, Session.opportunity_id),  # the rule of who may check in (auth/access.py)
+        )
         .options(selectinload(Session.opportunity))
         .order_by(Session.starts_at, Session.id)
         .limit(limit)
     )
-    if not user.is_staff:
-        stmt = stmt.where(
-            Session.opportunity_id.in_(
-                select(opportunity_facilitators.c.opportunity_id).where(opportunity_facilitators.c.user_id == user.id)
-            )
-        )
     return list(db.session.scalars(stmt))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Literal
 
 from flask_babel import gettext as _
 
@@ -26,13 +27,20 @@ class WalkInResult:
     matched_existing_person: bool  # the e-mail was already in the directory
 
 
-def walk_in(session: Session, data: RegistrationInput, by: Scanner | None, now: datetime | None = None) -> WalkInResult:
+def walk_in(
+    session: Session,
+    data: RegistrationInput,
+    by: Scanner | None,
+    now: datetime | None = None,
+    method: Literal["walk_in", "paper"] = "walk_in",
+) -> WalkInResult:
     """A person who arrives unregistered: person + registration (source walk_in, no window, no capacity) and
     the check-in, in one transaction. Someone already registered is simply checked in; a waitlisted person
     who is admitted at the door is an override (recorded). Outside the check-in window: Conflict.
 
     The answer shows what the facilitator typed, never what the directory holds about an address it already
-    knows (its message says that the address matched an existing person)."""
+    knows (its message says that the address matched an existing person). `method` is "paper" for the walk-in rows
+    of a paper sign-in sheet, so reports can tell them from walk-ins typed at the door."""
     now = now or utcnow()
     matched = find_person_by_email(data.email) is not None
     outcome = register(session.opportunity, data, source="walk_in", enforce_window=False, bypass_capacity=True, now=now)
@@ -42,7 +50,7 @@ def walk_in(session: Session, data: RegistrationInput, by: Scanner | None, now: 
         registration.ticket,
         None,
         by,
-        method="walk_in",
+        method=method,
         override=registration.status == "waitlisted",
         now=now,
     )

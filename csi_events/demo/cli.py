@@ -19,7 +19,7 @@ cli = AppGroup("demo", help="Demo data.")
 @click.option("--seed", type=int, default=SEED, show_default=True, help="Seed of the generated names and numbers.")
 def load_command(if_empty, seed):
     """Load the eight subregions' LEAs and schools, staff and facilitator accounts, learning opportunities
-    past and upcoming, registrations and check-ins. The generated passwords are printed once."""
+    past and upcoming, registrations, check-ins and survey responses. The generated passwords are printed once."""
     if has_users():
         if if_empty:
             click.echo("Demo data: the database already has users; nothing loaded.")
@@ -33,7 +33,8 @@ def load_command(if_empty, seed):
     commit(db.session)
     click.echo(
         f"Demo data loaded: {report.leas} LEAs, {report.schools} schools, {report.opportunities} learning "
-        f"opportunities, {report.registrations} registrations, {report.checkins} check-ins."
+        f"opportunities, {report.registrations} registrations, {report.checkins} check-ins, "
+        f"{report.survey_responses} survey responses."
     )
     click.echo("Sign in at /auth/login with (shown only now; change them before any real use):")
     for email, (role, password) in report.passwords.items():

@@ -1,4 +1,4 @@
-"""Load the demo: directory, accounts, opportunities, registrations and check-ins (flush only).
+"""Load the demo: directory, accounts, opportunities, registrations, check-ins and surveys (flush only).
 
 Everything goes through the models and the services the app itself uses (create_user, create_opportunity,
 publish/cancel, register, cancel, check_in), so demo data obeys the same rules as real data.
@@ -31,6 +31,7 @@ from ..opportunities.transitions import publish
 from ..opportunities.validation import OpportunityInput, SessionInput
 from ..registrations.services import RegistrationInput, cancel, register
 from . import data
+from .surveys import load_surveys
 
 ATTENDANCE_RATE = 0.8
 
@@ -43,6 +44,7 @@ class DemoReport:
     opportunities: int = 0
     registrations: int = 0
     checkins: int = 0
+    survey_responses: int = 0
 
 
 def has_users() -> bool:
@@ -74,17 +76,17 @@ def load_directory(schools: list[data.DemoSchool], report: DemoReport) -> dict[s
             lea.ccspp_cohort = item.ccspp_cohort
     db.session.flush()
     existing = set(db.session.scalars(select(School.cds_code)))
-    for item in schools:
-        if item.cds_code in existing:
+    for school in schools:
+        if school.cds_code in existing:
             continue
         db.session.add(
             School(
-                cds_code=item.cds_code,
-                name=item.name,
-                lea_id=leas[item.lea_cd_code].id,
-                subregion=item.subregion,
-                city=item.city,
-                ccspp_status=item.ccspp_status,
+                cds_code=school.cds_code,
+                name=school.name,
+                lea_id=leas[school.lea_cd_code].id,
+                subregion=school.subregion,
+                city=school.city,
+                ccspp_status=school.ccspp_status,
             )
         )
         report.schools += 1
@@ -101,11 +103,16 @@ def load_users(report: DemoReport) -> list[User]:
     return users
 
 
-def _sessions(item: data.DemoOpportunity, today: date) -> list[SessionInput]:
+def _session_starts(item: data.DemoOpportunity, today: date) -> list[datetime]:
+    return [
+        _at_local(today + timedelta(days=item.start_day + n * item.every_days), *item.start_time)
+        for n in range(item.sessions)
+    ]
+
+
+def _sessions(item: data.DemoOpportunity, starts_at: list[datetime]) -> list[SessionInput]:
     result = []
-    for n in range(item.sessions):
-        day = today + timedelta(days=item.start_day + n * item.every_days)
-        starts = _at_local(day, *item.start_time)
+    for n, starts in enumerate(starts_at):
         virtual = item.modality in ("virtual", "hybrid")
         result.append(
             SessionInput(
@@ -124,8 +131,9 @@ def load_opportunities(
     now = utcnow()
     today = to_local(now).date()
     for item in data.OPPORTUNITIES:
-        sessions = _sessions(item, today)
-        first_start = sessions[0].starts_at
+        starts = _session_starts(item, today)
+        first_start = starts[0]
+        sessions = _sessions(item, starts)
         hours = (item.pd_hours_per_session or item.minutes / 60) * item.sessions
         opp = opportunities.create_opportunity(
             OpportunityInput(
@@ -141,7 +149,7 @@ def load_opportunities(
                 capacity=item.capacity,
                 pd_hours=Decimal(str(round(hours * 4) / 4)),
                 registration_opens_at=first_start - timedelta(days=45),
-                registration_closes_at=sessions[-1].starts_at if item.sessions > 1 else first_start,
+                registration_closes_at=starts[-1],
                 facilitators=[facilitators[i].id for i in item.facilitators],
             ),
             actor=staff,
@@ -226,5 +234,6 @@ def load_demo(seed: int = data.SEED) -> DemoReport:
     _admin, staff, *facilitators = load_users(report)
     people = data.demo_people(rng, schools)
     load_opportunities(rng, report, staff, facilitators, people)
+    report.survey_responses = load_surveys(rng, utcnow())
     outbox.discard(db.session)
     return report

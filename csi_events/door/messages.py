@@ -129,7 +129,9 @@ def send_group_message(draft: Draft, key: str, sender) -> SendOutcome:
             db.session.add(message)
     except IntegrityError:
         # Another request with the same key committed first (a double click): its message is the one sent.
-        return SendOutcome(find_sent(key), created=False)
+        winner = find_sent(key)
+        assert winner is not None  # the row the unique key ran into
+        return SendOutcome(winner, created=False)
     for person in people:
         row = GroupMessageRecipient(message_id=message.id, person_id=person.person_id, language=person.language)
         db.session.add(row)

@@ -9,13 +9,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..db import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 from ..opportunities.models import LearningOpportunity, Session
 
 MESSAGE_AUDIENCES = ("confirmed", "waitlisted", "attended", "no_shows")
 
 
-class KioskLink(db.Model):
+class KioskLink(Model):
     """A device link scoped to one session: its secret is shown once, only its SHA-256 is kept."""
 
     __tablename__ = "kiosk_links"
@@ -32,7 +32,7 @@ class KioskLink(db.Model):
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
 
 
-class GroupMessage(db.Model):
+class GroupMessage(Model):
     """One e-mail to a group of an opportunity (or one session of it). The form's idempotency key is unique:
     a second submit of the same form finds this row and sends nothing."""
 
@@ -55,7 +55,7 @@ class GroupMessage(db.Model):
     sender: Mapped[User | None] = relationship()
 
 
-class GroupMessageRecipient(db.Model):
+class GroupMessageRecipient(Model):
     """One person of a group message: unique per (message, person), so nobody gets one message twice."""
 
     __tablename__ = "group_message_recipients"

@@ -77,10 +77,10 @@ def mark_present(session: Session, registration_ids: list[int], by, method: str 
 
 
 def record_walk_ins(session: Session, rows: list[RegistrationInput], by) -> list[WalkInResult]:
-    """The walk-in rows of a paper sheet: each registered (if new) and checked in at the session's start, through
-    the walk-in service. A row it refuses raises (errors.Conflict); the caller rolls the whole form back. Flush only."""
+    """The walk-in rows of a paper sheet: each registered (if new, source walk_in) and checked in at the session's
+    start with method "paper", through the walk-in service. A row it refuses raises (errors.Conflict); the caller rolls the whole form back. Flush only."""
     moment = attendance_time(session)
-    results = [walk_in(session, row, by, now=moment) for row in rows]
+    results = [walk_in(session, row, by, now=moment, method="paper") for row in rows]
     record(
         "paper_walk_ins_recorded",
         actor=by,

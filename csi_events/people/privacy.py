@@ -1,7 +1,7 @@
 """A person's data on request: export everything we hold as JSON, erase identity, purge the inactive.
 
 Erasure removes what identifies the person (name, e-mail, organization, accessibility and interpretation
-needs, free text in registrations) and keeps the anonymous facts that the counts rest on: the Person row,
+needs, free text in registrations, the link to their survey responses and the comments in them) and keeps the anonymous facts that the counts rest on: the Person row,
 its LEA/school, role, registrations and check-ins. So attendance figures stay right after an erasure.
 Services only flush; the caller commits.
 """
@@ -19,9 +19,11 @@ from ..audit.services import record
 from ..auth.models import User
 from ..checkin.models import CheckIn, ScanAnswer
 from ..db import utcnow
+from ..door.privacy import received_messages
 from ..extensions import db
 from ..opportunities.models import Session
 from ..registrations.models import Registration, new_ticket
+from ..surveys.privacy import anonymous_note, erase_survey_data, named_responses
 from .models import Person
 
 ERASED_NAME = "Erased"
@@ -93,6 +95,9 @@ def export_person(person: Person) -> dict:
             }
             for c in certificates_of_person(person.id)
         ],
+        "group_messages": received_messages(ids),
+        "survey_responses": named_responses(ids),
+        "anonymous_survey_responses": anonymous_note(),
     }
 
 
@@ -172,6 +177,7 @@ def erase_person(person: Person, *, by: User | None = None, reason: str = "reque
         reg.ticket = new_ticket()  # old tickets and QR codes stop opening anything
     _scrub_scan_answers(ids, identifying)
     erase_certificate_names(ids)  # /verify/<number> then names nobody
+    erase_survey_data(ids)
     # Audit details that quote the e-mail or name (e.g. a failed sign-in): replaced, the events kept.
     if identifying:
         text = cast(AuditEvent.details, Text)

@@ -20,10 +20,11 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session as OrmSession
 
@@ -34,8 +35,9 @@ from .rollup_models import ReportDirtyPerson
 
 MAX_ENTRIES = 256
 SHARDS = 16  # counter rows: concurrent bumps seldom wait on one another
-_TABLE = ReportDataVersion.__table__
-_NOTES = ReportDirtyPerson.__table__
+# A mapped class's __table__ is its Table (SQLAlchemy types it as the wider FromClause).
+_TABLE = cast(Table, ReportDataVersion.__table__)
+_NOTES = cast(Table, ReportDirtyPerson.__table__)
 _BUMP = _TABLE.update().where(_TABLE.c.id == bindparam("shard")).values(version=_TABLE.c.version + 1)
 
 
@@ -74,14 +76,11 @@ def bump(conn: Connection, shard: int) -> None:
     """Add one to a shard's counter, making the row (with a new token) if a wiped database lost it."""
     if conn.execute(_BUMP, {"shard": shard}).rowcount:
         return
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    row = {"id": shard, "token": secrets.token_hex(16), "version": 1}
-    made = conn.execute(
-        insert(_TABLE).values(**row).on_conflict_do_nothing(index_elements=["id"]).returning(_TABLE.c.id)
+    stmt: postgresql.Insert | sqlite.Insert = (
+        postgresql.insert(_TABLE) if conn.dialect.name == "postgresql" else sqlite.insert(_TABLE)
     )
+    row = {"id": shard, "token": secrets.token_hex(16), "version": 1}
+    made = conn.execute(stmt.values(**row).on_conflict_do_nothing(index_elements=["id"]).returning(_TABLE.c.id))
     if made.first() is None:  # another transaction made it first (and has committed): count on it
         conn.execute(_BUMP, {"shard": shard})
 

@@ -111,7 +111,7 @@ class Scope:
             if self.people_subregion == NO_SUBREGION:
                 stmt = stmt.where(PERSON_SUBREGION.is_(None))
             else:
-                stmt = stmt.where(int(self.people_subregion) == PERSON_SUBREGION)
+                stmt = stmt.where(literal(int(self.people_subregion)) == PERSON_SUBREGION)
         return stmt
 
 
@@ -164,8 +164,8 @@ def resolve_lea(value: str | None) -> Lea | None:
 
 
 # --- building blocks -----------------------------------------------------------------------------
-def opportunity_conditions(f: ReportFilters) -> list:
-    conds = [Opp.status.in_(COUNTED_STATUSES)]
+def opportunity_conditions(f: ReportFilters) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = [Opp.status.in_(COUNTED_STATUSES)]
     if f.subregion == COUNTYWIDE:
         conds.append(Opp.subregion.is_(None))
     elif f.subregion is not None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Integer,
     Select,
     String,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.orm import InstrumentedAttribute
 
 from ..checkin.models import CheckIn
 from ..extensions import db
@@ -86,6 +88,7 @@ def grain_ctes(f: ReportFilters, scope: Scope) -> tuple[Any, Any, Any]:
         .cte("ranged")
     )
     stmt = select().select_from(CheckIn).join(ranged, ranged.c.sid == CheckIn.session_id)
+    person: ColumnElement[int | None] | InstrumentedAttribute[int]
     if scope.follow_merges:
         stmt = stmt.join(RowPerson, RowPerson.id == CheckIn.person_id)
         person = PERSON_KEY
@@ -156,7 +159,7 @@ def _split_rows(s: Split, grain: Any, pairs: Any, persons: Any) -> Select:
     raise ValueError(s.name)
 
 
-def figures_select(f: ReportFilters, scope: Scope, splits: tuple[str, ...] = ()) -> Select:
+def figures_select(f: ReportFilters, scope: Scope, splits: tuple[str, ...] = ()) -> CompoundSelect:
     """ONE statement: the headline attendance figures, then a block of rows per split."""
     grain, pairs, persons = grain_ctes(f, scope)
     totals = select(func.coalesce(func.sum(pairs.c.n), 0).label("n"), func.count().label("attendees")).subquery(

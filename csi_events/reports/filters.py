@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -193,9 +194,10 @@ class ReportFilters:
             first = nxt
         return out
 
-    def to_args(self, **extra) -> dict[str, str]:
-        """Query-string arguments that rebuild these filters (for links and exports)."""
-        args: dict[str, str] = {"from": self.date_from.isoformat(), "to": self.date_to.isoformat()}
+    def to_args(self, **extra) -> dict[str, Any]:
+        """Query-string arguments that rebuild these filters (for links and exports); every value a string, typed
+        Any as url_for's keyword values are."""
+        args: dict[str, Any] = {"from": self.date_from.isoformat(), "to": self.date_to.isoformat()}
         for flt in NARROWING_FILTERS:
             value = getattr(self, flt.name)
             if value is not None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 
 
-class ReportDataVersion(db.Model):
+class ReportDataVersion(Model):
     __tablename__ = "report_data_version"
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)

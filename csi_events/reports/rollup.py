@@ -26,10 +26,11 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app
-from sqlalchemy import delete, func, insert, literal, select, union_all
+from sqlalchemy import Table, delete, func, insert, literal, select, union_all
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from ..checkin.models import CheckIn
@@ -48,9 +49,10 @@ Sums = dict[tuple[int, str, str], list[int]]  # (school year, split, key) -> [at
 INLINE_NOTES = 20000  # notes a view works through itself (a few thousand people, a few seconds); more: SQL path
 STEP_NOTES = 10000  # notes per transaction when catching up in the background or from the CLI
 _LOCK_KEY = 7_311_604_223  # pg_advisory_xact_lock: one refresher at a time
-_Dirty = ReportDirtyPerson.__table__
-_Share = ReportPersonRollup.__table__
-_Sums = ReportRollupFigure.__table__
+# A mapped class's __table__ is its Table (SQLAlchemy types it as the wider FromClause).
+_Dirty = cast(Table, ReportDirtyPerson.__table__)
+_Share = cast(Table, ReportPersonRollup.__table__)
+_Sums = cast(Table, ReportRollupFigure.__table__)
 
 
 def serves(f: ReportFilters, splits: Iterable[str]) -> bool:
@@ -208,17 +210,15 @@ def _apply(conn: Connection, sums: Sums) -> None:
     ]
     if not changes:
         return
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    stmt = upsert(_Sums)
+    stmt: postgresql.Insert | sqlite.Insert = (
+        postgresql.insert(_Sums) if conn.dialect.name == "postgresql" else sqlite.insert(_Sums)
+    )
     stmt = stmt.on_conflict_do_update(
         index_elements=["school_year", "split", "key"],
         set_={c: _Sums.c[c] + stmt.excluded[c] for c in ("attendances", "attendees", "individuals")},
     )
     conn.execute(stmt, changes)
-    years = sorted({c["school_year"] for c in changes})
+    years = sorted({y for (y, _s, _k), row in sums.items() if any(row)})  # the years of `changes`
     conn.execute(delete(_Sums).where(_Sums.c.school_year.in_(years), _Sums.c.individuals == 0))
 
 

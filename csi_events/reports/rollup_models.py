@@ -15,10 +15,10 @@ from __future__ import annotations
 from sqlalchemy import JSON, BigInteger, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model, db
 
 
-class ReportDirtyPerson(db.Model):
+class ReportDirtyPerson(Model):
     __tablename__ = "report_dirty_people"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -26,7 +26,7 @@ class ReportDirtyPerson(db.Model):
     person_id: Mapped[int] = mapped_column(Integer)
 
 
-class ReportPersonRollup(db.Model):
+class ReportPersonRollup(Model):
     __tablename__ = "report_person_rollup"
 
     person_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -34,7 +34,7 @@ class ReportPersonRollup(db.Model):
     payload: Mapped[dict] = mapped_column(JSON)
 
 
-class ReportRollupFigure(db.Model):
+class ReportRollupFigure(Model):
     __tablename__ = "report_rollup_figures"
 
     school_year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

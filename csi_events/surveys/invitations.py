@@ -42,9 +42,10 @@ def ensure_invitation(survey_round: Round, person_id: int) -> SurveyInvitation:
                 person_id=person_id,
             )
             db.session.add(invitation)
-    except IntegrityError:
-        invitation = find_invitation(survey_round.survey.id, survey_round.key, person_id)
-        assert invitation is not None
+    except IntegrityError:  # made at the same moment by another run: that row is the invitation
+        found = find_invitation(survey_round.survey.id, survey_round.key, person_id)
+        assert found is not None
+        return found
     return invitation
 
 
@@ -72,7 +73,7 @@ def spot_invitation(session_id: int, email: str, now: datetime) -> SurveyInvitat
             CheckIn.session_id == session_id, CheckIn.person_id == person.id, CheckIn.undone_at.is_(None)
         )
     )
-    if not checked_in:
+    if person is None or not checked_in:
         raise ValidationFailed(
             _("Only people checked in at this session can answer. Use the e-mail you registered with."),
             fields={"email": [_("No check-in at this session with this e-mail.")]},

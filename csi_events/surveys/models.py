@@ -13,7 +13,7 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 from ..opportunities.models import LearningOpportunity, Session
 from ..people.models import Person
 
@@ -26,7 +26,7 @@ DEFAULT_CLOSE_DAYS = 14
 SERIES_ROUND = 0  # round_key of a survey sent once after the last session
 
 
-class BankQuestion(db.Model):
+class BankQuestion(Model):
     """A question staff may add to any survey; `standard` ones are in every new survey."""
 
     __tablename__ = "survey_bank_questions"
@@ -43,7 +43,7 @@ class BankQuestion(db.Model):
     choices: Mapped[list] = mapped_column(JSON, default=list)
 
 
-class Survey(db.Model):
+class Survey(Model):
     __tablename__ = "surveys"
     __table_args__ = (CheckConstraint("close_after_days BETWEEN 1 AND 90", name="close_days_range"),)
 
@@ -60,7 +60,7 @@ class Survey(db.Model):
     )
 
 
-class SurveyQuestion(db.Model):
+class SurveyQuestion(Model):
     """A survey's own copy of a bank question (editing the bank later leaves sent surveys unchanged)."""
 
     __tablename__ = "survey_questions"
@@ -79,7 +79,7 @@ class SurveyQuestion(db.Model):
     survey: Mapped[Survey] = relationship(back_populates="questions")
 
 
-class SurveyInvitation(db.Model):
+class SurveyInvitation(Model):
     """One per (survey, round, person): round_key is the session's id (after each session) or 0 (once after the
     series). The unique constraint is what keeps two overlapping `surveys send` runs from inviting twice."""
 
@@ -102,7 +102,7 @@ class SurveyInvitation(db.Model):
     person: Mapped[Person] = relationship()
 
 
-class SurveyResponse(db.Model):
+class SurveyResponse(Model):
     """Answers of one person to one round. invitation_id and the times stay empty when the survey is anonymous."""
 
     __tablename__ = "survey_responses"
@@ -119,7 +119,7 @@ class SurveyResponse(db.Model):
     answers: Mapped[list[SurveyAnswer]] = relationship(cascade="all, delete-orphan", order_by="SurveyAnswer.id")
 
 
-class SurveyAnswer(db.Model):
+class SurveyAnswer(Model):
     """One value: a scale point in `number`, a choice or a text in `text`; a multiple choice has a row per pick."""
 
     __tablename__ = "survey_answers"

@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from babel.dates import format_date
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, CursorResult, select, update
 
 from .. import outbox
 from ..checkin.models import CheckIn
@@ -60,6 +61,7 @@ def ended_sessions(now: datetime) -> list[int]:
 
 def round_people(survey_round: Round) -> list[int]:
     """People to invite: checked in at the session (or at any session of a series), with an e-mail address."""
+    where: ColumnElement[bool]
     if survey_round.is_series:
         sessions = select(Session.id).where(Session.opportunity_id == survey_round.survey.opportunity_id)
         where = CheckIn.session_id.in_(sessions)
@@ -86,7 +88,7 @@ def claim_email(invitation_id: int, now: datetime) -> bool:
         .values(emailed_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return cast(CursorResult, result).rowcount == 1  # an UPDATE's result
 
 
 def send_round(survey_round: Round, now: datetime) -> int:
@@ -103,7 +105,7 @@ def run_send(now: datetime) -> SendRun:
     run = SendRun()
     session_ids = ended_sessions(now)
     for session_id in session_ids:
-        session = db.session.get(Session, session_id)
+        session = db.session.get_one(Session, session_id)
         survey_round = round_for_session(ensure_survey(session.opportunity), session)
         if survey_round is None or not survey_round.is_open(now):
             commit(db.session)

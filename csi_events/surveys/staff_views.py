@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ..audit.services import record
 from ..auth.access import staff_required
 from ..db import commit, utcnow
-from ..errors import NotFound, ValidationFailed
+from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
 from ..opportunities.models import LearningOpportunity, Session
 from .forms import ActionForm, AddQuestionForm, BankQuestionForm, RemoveQuestionForm, SettingsForm, kind_choices
@@ -42,7 +42,7 @@ def opportunity_or_404(opportunity_id: int) -> LearningOpportunity:
     return opportunity
 
 
-def _flash_errors(err: ValidationFailed) -> None:
+def _flash_errors(err: DomainError) -> None:
     flash("; ".join([err.message, *(m for messages in err.fields.values() for m in messages)]), "error")
 
 

@@ -162,9 +162,16 @@ def survey_summary(f: ReportFilters) -> SurveySummary:
     return SurveySummary(keys, overall, by)
 
 
-def overall_rating(f: ReportFilters) -> float | None:
+@dataclass(frozen=True)
+class Rating:
+    mean: float  # 1 to 5, to one decimal
+    answers: int  # responses that answered the overall-quality question
+
+
+def overall_rating(f: ReportFilters) -> Rating | None:
     """The mean answer to the standard "overall quality" question (1 to 5) of the sessions in the period and
-    filters, to one decimal ("participants rated the sessions 4.6 of 5"); None without answers."""
+    filters, to one decimal ("participants rated the sessions 4.6 of 5"), with how many answered; None without
+    answers."""
     stmt = _scoped(
         select(func.sum(SurveyAnswer.number), func.count(SurveyAnswer.number))
         .select_from(SurveyAnswer)
@@ -173,4 +180,5 @@ def overall_rating(f: ReportFilters) -> float | None:
         f,
     ).where(SurveyAnswer.question_key == OVERALL_KEY, SurveyAnswer.number.is_not(None))
     total, count = db.session.execute(stmt).one()
-    return rounded_mean(int(total or 0), count, places=1)
+    mean = rounded_mean(int(total or 0), count, places=1)
+    return Rating(mean, count) if mean is not None else None

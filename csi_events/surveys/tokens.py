@@ -29,6 +29,6 @@ def invitation_from_token(token: str) -> SurveyInvitation:
         raise NotFound(_("This survey link is not valid. Use the link from your most recent e-mail.")) from err
     invitation_id = data.get("i") if isinstance(data, dict) else None
     invitation = db.session.get(SurveyInvitation, invitation_id) if isinstance(invitation_id, int) else None
-    if invitation is None:
+    if invitation is None or invitation.person.erased_at is not None:  # an erased person's links open nothing
         raise NotFound(_("This survey link is not valid. Use the link from your most recent e-mail."))
     return invitation

@@ -515,6 +515,7 @@ function walkInProblems(data) {
   return problems;
 }
 
+// Each problem twice: in the summary at the button (links to the fields), and next to its field (aria-describedby).
 function showWalkInProblems(problems) {
   const list = el("ul");
   for (const [name, message] of problems) {
@@ -524,12 +525,39 @@ function showWalkInProblems(problems) {
     item.append(link);
     list.append(item);
     const input = $(WALKIN_FIELDS[name] || "");
-    if (input) input.setAttribute("aria-invalid", "true");
+    if (input) markWalkInField(input, message);
   }
   els.walkinErrors.replaceChildren(list);
   els.walkinErrors.className = "flash flash-error";
   els.walkinErrors.hidden = false;
   els.walkinErrors.focus();
+}
+
+function markWalkInField(input, message) {
+  const id = `${input.id}-err`;
+  let box = $(id);
+  if (!box) {
+    box = el("ul", "errors");
+    box.id = id;
+    input.after(box);
+  }
+  box.append(el("li", "", message));
+  input.setAttribute("aria-invalid", "true");
+  input.closest(".field")?.classList.add("has-error");
+  const described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+  if (!described.includes(id)) input.setAttribute("aria-describedby", [...described, id].join(" "));
+}
+
+function clearWalkInProblems() {
+  for (const input of els.walkinForm.querySelectorAll("[aria-invalid]")) {
+    input.removeAttribute("aria-invalid");
+    input.closest(".field")?.classList.remove("has-error");
+    const id = `${input.id}-err`;
+    $(id)?.remove();
+    const described = (input.getAttribute("aria-describedby") || "").split(" ").filter((x) => x && x !== id);
+    if (described.length) input.setAttribute("aria-describedby", described.join(" "));
+    else input.removeAttribute("aria-describedby");
+  }
 }
 
 async function submitWalkIn(event) {
@@ -539,7 +567,7 @@ async function submitWalkIn(event) {
   delete data.lea;
   delete data.school;
   for (const key of Object.keys(data)) if (typeof data[key] === "string") data[key] = data[key].trim();
-  els.walkinForm.querySelectorAll("[aria-invalid]").forEach((input) => input.removeAttribute("aria-invalid"));
+  clearWalkInProblems();
   els.walkinErrors.hidden = true;
   els.walkinErrors.replaceChildren();
   const problems = walkInProblems(data);
@@ -575,7 +603,12 @@ async function submitWalkIn(event) {
     return;
   }
   const fields = (response.body && response.body.error && response.body.error.fields) || {};
-  const named = Object.keys(fields).map((name) => [name, fmt(els.walkinForm.dataset.invalid, { field: fieldLabel(name) })]);
+  // The server's own words for each field (the API's error.fields), else "check <field>".
+  const named = Object.entries(fields).flatMap(([name, messages]) =>
+    Array.isArray(messages) && messages.length
+      ? messages.map((message) => [name, String(message)])
+      : [[name, fmt(els.walkinForm.dataset.invalid, { field: fieldLabel(name) })]],
+  );
   showWalkInProblems(named.length ? named : [["", errorMessage(response)]]);
 }
 

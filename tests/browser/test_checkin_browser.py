@@ -156,12 +156,24 @@ def test_search_undo_and_walk_in(launch, live_server, door, db):
     assert _checkins(db, door["session_id"])[0].undone_at is not None
 
     page.click("#walkin-panel summary")
+    page.fill("#walkin-email", "ravi.shah@")
+    page.click("#walkin-form button[type=submit]")  # first and last name missing, e-mail unfinished
+    page.wait_for_selector("#walkin-first-err")
+    for field in ("walkin-first", "walkin-last", "walkin-email"):  # the message next to the field, announced
+        assert page.get_attribute(f"#{field}", "aria-invalid") == "true"
+        assert f"{field}-err" in page.get_attribute(f"#{field}", "aria-describedby").split()
+        assert page.inner_text(f"#{field}-err").strip()
+    assert page.locator("#walkin-lea-err").count() == 0
     page.fill("#walkin-first", "Ravi")
     page.fill("#walkin-last", "Shah")
     page.fill("#walkin-email", "ravi.shah@example.org")
     page.select_option("#walkin-role", "community_partner")
     page.click("#walkin-form button[type=submit]")
     page.wait_for_selector("#answer[data-status='ok']")
+    assert (
+        page.locator("#walkin-form .errors").count() == 0
+        and page.get_attribute("#walkin-first", "aria-describedby") is None
+    )
     assert "Ravi Shah" in page.inner_text("#answer")
     assert page.inner_text("#count-walk-ins") == "1"
     walk_in = [r for r in _checkins(db, door["session_id"]) if r.method == "walk_in"]
