@@ -46,21 +46,13 @@ class TotpForm(FlaskForm):
     )
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(PasswordResetForm):
+    """The reset form's new password twice, behind the current one."""
+
     current_password = PasswordField(
         _l("Current password"),
         validators=[DataRequired(), Length(max=MAX_LENGTH)],
         render_kw={"autocomplete": "current-password"},
-    )
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(), Length(max=MAX_LENGTH)],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("New password again"),
-        validators=[DataRequired(), EqualTo("new_password", message=_l("The two new passwords differ."))],
-        render_kw={"autocomplete": "new-password"},
     )
 
 
