@@ -140,3 +140,22 @@ def cpu_seconds(pid: int, children: bool = False) -> float:
         except OSError:
             kids = []
     return own(pid) + sum(own(int(kid)) for kid in kids)
+
+
+def database_server_cpu_seconds(database_url: str) -> dict[int, float]:
+    """CPU time used so far by each PostgreSQL backend connected to the database of `database_url` (by pid;
+    empty for SQLite, which runs inside the app's processes). The bench reads it on the same machine as the
+    server, so the backends' /proc entries are readable."""
+    if not database_url.startswith("postgresql"):
+        return {}
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            pids = conn.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            ).scalars()
+            return {pid: cpu_seconds(pid) for pid in pids}
+    finally:
+        engine.dispose()

@@ -1,6 +1,6 @@
 """`make run` serves through gunicorn with gunicorn.conf.py on the embedded SQLite database: several workers share
-the file (WAL, busy timeout: a burst of sign-ups gets every seat and waitlist place once), the in-process outbox thread sends a sign-up's e-mail from a worker, and /metrics
-adds up the workers' counters."""
+the file (WAL, busy timeout: a burst of sign-ups gets every seat and waitlist place once), the in-process outbox
+thread sends a sign-up's e-mail from a worker, and /metrics adds up the workers' counters, a killed worker's too."""
 
 from __future__ import annotations
 
@@ -49,6 +49,11 @@ def _wait_until_serving(process: subprocess.Popen, base: str, log: Path) -> None
         except OSError:
             time.sleep(0.2)
     raise AssertionError("gunicorn did not answer within 30 s\n" + log.read_text())
+
+
+def _workers(master: int) -> list[int]:
+    """The live worker processes of a gunicorn master (Linux /proc)."""
+    return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
 
 
 def _sign_up(base: str, opportunity_id: int, email: str) -> int:
@@ -137,6 +142,18 @@ def test_gunicorn_with_the_production_settings_serves_sqlite_and_sends_mail(tmp_
         assert status == 200
         assert b'csi_events_signups_total{status="confirmed"} 5.0' in body
         assert b'csi_events_signups_total{status="waitlisted"} 8.0' in body
+        # A worker killed outright (the OOM killer, a crash): gunicorn starts another, child_exit tells the
+        # metrics library, and the dead worker's counts still count: a counter never goes back.
+        victim = _workers(process.pid)[0]
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and (victim in _workers(process.pid) or len(_workers(process.pid)) < 2):
+            time.sleep(0.2)
+        assert victim not in _workers(process.pid) and len(_workers(process.pid)) == 2, log.read_text()
+        for _scrape in range(4):  # whichever worker answers
+            status, body = _get(f"{base}/metrics")
+            assert b'csi_events_signups_total{status="confirmed"} 5.0' in body
+            assert b'csi_events_signups_total{status="waitlisted"} 8.0' in body
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
