@@ -5,7 +5,7 @@ For each database asked for (SQLite file, PostgreSQL):
      registrations, a facilitator with a `checkin` API token;
   2. starts gunicorn on a loopback port with the production settings below;
   3. ceiling: the same load (same number of requests, same client threads, keep-alive connections) on
-     GET /healthz of the same server (the framework plus one `SELECT 1`);
+     GET /healthz of the same server (the framework only; before the production work it also ran one `SELECT 1`);
   4. redeem: SCANNERS client threads, released together, redeem every ticket once (each scan a new nonce);
   5. rescan: the same tickets again (every answer must be `already_checked_in`);
   6. checks the database: exactly TICKETS check-ins, one per person, none undone, 0 HTTP errors;
@@ -283,7 +283,9 @@ def markdown(reports: list[dict]) -> str:
         f"`bench/checkin.py`: {reports[0]['scanners']} concurrent scanners redeem {reports[0]['tickets']:,} tickets through "
         "`POST /api/v1/checkins` (bearer token, scope `checkin`, a new nonce per scan, the QR's URL as the ticket), then "
         "rescan them all (every answer `already_checked_in`). Ceiling: the same load on `GET /healthz` (framework + "
-        "`SELECT 1`) of the same server. Gunicorn with gunicorn.conf.py (" + gunicorn_settings() + ") on loopback; "
+        "`SELECT 1` before the production work; the process only since) of the same server. Gunicorn with gunicorn.conf.py ("
+        + gunicorn_settings()
+        + ") on loopback; "
         f"client on the same "
         f"machine ({os.cpu_count()} cores, Python {platform.python_version()}), which was busy with other work during the run.",
         "",

@@ -3,8 +3,9 @@
 What it does, for each database asked for (SQLite file, PostgreSQL):
   1. builds a fresh database (create_all) and one published opportunity with SEATS seats;
   2. starts gunicorn on a loopback port with the production settings (below), rate limits off;
-  3. ceiling: sends the same number of requests, released the same way, to GET /healthz (Flask and one
-     SELECT 1), to show what the server alone achieves for that arrival pattern on this machine;
+  3. ceiling: sends the same number of requests, released the same way, to GET /healthz (Flask only: since
+     the production work /healthz does not touch the database), to show what the server alone achieves for
+     that arrival pattern on this machine;
   4. sends SIGNUPS anonymous sign-ups through the public API (POST /api/v1/opportunities/<id>/registrations),
      either from CONCURRENCY clients released together, each on its own keep-alive connection and sending its
      next request as soon as it has an answer (closed loop; 500 clients = all at once), or, with --spread S
