@@ -145,7 +145,7 @@ def test_an_import_moves_the_report_figures(app, db):
 
     def by_people_subregion():
         found = queries.figures(year, ("people_subregion",))[1]["people_subregion"]
-        return {r["key"]: r["unique_individuals"] for r in found}
+        return {r.key: r.unique_individuals for r in found}
 
     assert by_people_subregion() == {4: 2, 2: 2, 7: 1, None: 1}
     before = queries.summary(year).subregions

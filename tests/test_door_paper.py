@@ -190,7 +190,7 @@ def test_paper_check_ins_count_in_every_report_as_scans_do(app, client, login):
     # the rollup path, the SQL path, the summary API and the dashboard page
     summary, found = figures_module._compute_figures(ReportFilters.school_year(2024), tuple(queries.SPLITS))
     assert summary.as_dict() == report_fixture.EXPECTED_AFTER_MERGE
-    assert {r["key"]: r["attendances"] for r in found["month"] if r["attendances"]} == report_fixture.EXPECTED_BY_MONTH
+    assert {r.key: r.attendances for r in found["month"] if r.attendances} == report_fixture.EXPECTED_BY_MONTH
     app.config["REPORT_ROLLUP"] = False
     try:
         sql_summary, sql_found = figures_module._compute_figures(ReportFilters.school_year(2024), tuple(queries.SPLITS))

@@ -5,7 +5,9 @@ makes the next view compute them again, with the hand-counted fixture as referee
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import FrozenInstanceError
 
+import pytest
 from sqlalchemy import event, text
 
 from csi_events.checkin import services as checkin_services
@@ -57,6 +59,20 @@ def test_repeated_view_is_served_from_the_cache_and_equal(app):
     # Callers get copies: changing one does not change the cache.
     second[1]["month"].clear()
     assert dashboard()[1]["month"] == first[1]["month"]
+
+
+def test_served_rows_are_frozen_and_attaching_places_leaves_the_cache_alone(app):
+    report_fixture.build(merge=True)
+    commit(db.session)
+    first = queries.figures(YEAR, ("school",))[1]["school"]
+    with pytest.raises(FrozenInstanceError):
+        first[0].attendances = 0  # type: ignore[misc]
+    attached = queries.attach_schools(first)
+    with_school = [r for r in attached if r.school is not None]
+    assert with_school and all(r.school is not None and r.school.id == r.key for r in with_school)
+    assert [r.school.name for r in with_school if r.school] == sorted(r.school.name for r in with_school if r.school)
+    again = queries.figures(YEAR, ("school",))[1]["school"]
+    assert again == first and all(r.school is None for r in again)
 
 
 def test_uncommitted_changes_of_the_session_bypass_the_cache(app):
@@ -156,8 +172,8 @@ def test_the_version_moves_with_every_noted_change_and_only_then(app):
     commit(db.session)
     summary, found = dashboard()
     assert summary["subregions"] == 2
-    assert {r["key"]: r["unique_individuals"] for r in found["people_subregion"]} == {2: 3, 4: 2, None: 1}
+    assert {r.key: r.unique_individuals for r in found["people_subregion"]} == {2: 3, 4: 2, None: 1}
     world.leas["A"].subregion = 5  # A1 keeps its own 4; A2 has none of its own and takes its LEA's: now 5
     commit(db.session)
     found = dashboard()[1]
-    assert {r["key"]: r["unique_individuals"] for r in found["people_subregion"]} == {2: 3, 4: 1, 5: 1, None: 1}
+    assert {r.key: r.unique_individuals for r in found["people_subregion"]} == {2: 3, 4: 1, 5: 1, None: 1}

@@ -70,7 +70,7 @@ def test_local_month_and_day_bounds(app, db):
     sept = ReportFilters(date(2024, 9, 1), date(2024, 9, 30))
     assert queries.summary(sept).attendances == 1
     assert queries.summary(ReportFilters(date(2024, 10, 1), date(2024, 10, 31))).attendances == 0
-    months = {r["key"]: r["attendances"] for r in queries.breakdown(ReportFilters.school_year(2024), "month")}
+    months = {r.key: r.attendances for r in queries.breakdown(ReportFilters.school_year(2024), "month")}
     assert months["2024-09"] == 1 and months["2024-10"] == 0
     # One hour later it is October.
     opp.sessions[0].starts_at = late + timedelta(hours=1)
@@ -99,7 +99,7 @@ def test_filters_narrow_figures(app):
     assert (topic.opportunities, topic.attendances) == (1, 3)
     kind = queries.summary(year.but(kind="training_series"))
     assert (kind.attendances, kind.attendees, kind.unique_individuals) == (5, 3, 3)
-    topics = {r["key"]: r["attendances"] for r in queries.breakdown(year, "topic")}
+    topics = {r.key: r.attendances for r in queries.breakdown(year, "topic")}
     assert topics == {
         "family_community_engagement": 5,
         "integrated_student_supports": 3,

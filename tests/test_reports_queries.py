@@ -28,10 +28,10 @@ def test_lea_filter(app):
 
 def test_by_month_and_subregion(app):
     report_fixture.build()
-    months = {r["key"]: r["attendances"] for r in queries.breakdown(YEAR, "month")}
+    months = {r.key: r.attendances for r in queries.breakdown(YEAR, "month")}
     assert len(months) == 12
     assert {k: v for k, v in months.items() if v} == report_fixture.EXPECTED_BY_MONTH
-    subs = {r["key"]: (r["attendances"], r["unique_individuals"]) for r in queries.breakdown(YEAR, "subregion")}
+    subs = {r.key: (r.attendances, r.unique_individuals) for r in queries.breakdown(YEAR, "subregion")}
     assert subs == report_fixture.EXPECTED_BY_SUBREGION
 
 

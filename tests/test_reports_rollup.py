@@ -67,13 +67,11 @@ def test_hand_counted_fixture_through_the_rollup(app):
     report_fixture.build(merge=True)
     summary, found = via_rollup(app, 2024)
     assert summary.as_dict() == report_fixture.EXPECTED_AFTER_MERGE
-    assert {r["key"]: r["attendances"] for r in found["month"] if r["attendances"]} == report_fixture.EXPECTED_BY_MONTH
-    assert {r["key"]: (r["attendances"], r["unique_individuals"]) for r in found["subregion"]} == (
+    assert {r.key: r.attendances for r in found["month"] if r.attendances} == report_fixture.EXPECTED_BY_MONTH
+    assert {r.key: (r.attendances, r.unique_individuals) for r in found["subregion"]} == (
         report_fixture.EXPECTED_BY_SUBREGION
     )
-    by_people = {
-        r["key"]: (r["attendances"], r["attendees"], r["unique_individuals"]) for r in found["people_subregion"]
-    }
+    by_people = {r.key: (r.attendances, r.attendees, r.unique_individuals) for r in found["people_subregion"]}
     assert by_people == report_fixture.EXPECTED_BY_PEOPLE_SUBREGION
     assert_same(app)
     # The public entry point (the dashboard, the summary API) takes the same path.

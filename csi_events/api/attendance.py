@@ -171,11 +171,9 @@ def lea_attendance(caller, cd_code: str, query: RangeQuery):
     s, found = queries.figures(f, ("school",))
     schools = [
         {
-            "cds_code": r["school"].cds_code if r["school"] else None,
-            "name": r["school"].name if r["school"] else None,
-            "attendances": r["attendances"],
-            "attendees": r["attendees"],
-            "unique_individuals": r["unique_individuals"],
+            "cds_code": r.school.cds_code if r.school else None,
+            "name": r.school.name if r.school else None,
+            **r.counts(),
         }
         for r in queries.attach_schools(found["school"])
     ]
@@ -211,16 +209,14 @@ def report_summary(caller, query: SummaryQuery):
     by_subregion = "people_subregion" if query.subregion_basis == "participants" else "subregion"
     splits = ("month", "kind", "modality", "topic")
     s, found = queries.figures(f, tuple(dict.fromkeys(("people_subregion", by_subregion, *splits))))
-    counts = ("attendances", "attendees", "unique_individuals")
     body: dict = {"from": f.date_from.isoformat(), "to": f.date_to.isoformat(), **s.as_dict()}
-    neither = (r["unique_individuals"] for r in found["people_subregion"] if r["key"] is None)
+    neither = (r.unique_individuals for r in found["people_subregion"] if r.key is None)
     body["participants_without_subregion"] = next(neither, 0)
     body["by_subregion"] = [
-        {"subregion": r["key"], "basis": query.subregion_basis, **{k: r[k] for k in counts}}
-        for r in found[by_subregion]
+        {"subregion": r.key, "basis": query.subregion_basis, **r.counts()} for r in found[by_subregion]
     ]
     for by in splits:
-        body[f"by_{by}"] = [{by: r["key"], **{k: r[k] for k in counts}} for r in found[by]]
+        body[f"by_{by}"] = [{by: r.key, **r.counts()} for r in found[by]]
     support = support_for(f)
     if support is not None:
         body["support_activities"] = support.figures["count"]

@@ -41,6 +41,7 @@ from .counting import (
 )
 from .definitions import FIGURE_NAMES, REACH_FIGURES, SPLIT_BY_NAME, Source, Split
 from .filters import ReportFilters
+from .split_rows import SplitRow, SplitRows, counted, sort_by_key
 
 
 # --- headline figures and splits: one statement ------------------------------------------------
@@ -60,7 +61,6 @@ class Summary:
         return {name: getattr(self, name) for name in FIGURE_NAMES}
 
 
-SplitRows = dict[str, list[dict]]
 ATTENDANCE_FIGURES = ("attendances", "attendees", "unique_individuals") + tuple(f.name for f in REACH_FIGURES)
 
 
@@ -204,8 +204,8 @@ def offering_figures_select(f: ReportFilters, scope: Scope) -> Select:
 
 
 def figures(f: ReportFilters, splits: tuple[str, ...] = ()) -> tuple[Summary, SplitRows]:
-    """The headline figures and the asked splits: rows {"key", "attendances", "attendees",
-    "unique_individuals"} in key order; for month every month of the range (zeros included).
+    """The headline figures and the asked splits: rows (split_rows.SplitRow) in key order; for month every month of
+    the range (zeros included).
     Served from the cache of reports/cache.py while no change has committed since they were computed."""
     from .cache import current_version, figures_cache
 
@@ -218,8 +218,8 @@ def figures(f: ReportFilters, splits: tuple[str, ...] = ()) -> tuple[Summary, Sp
         if version is not None:
             figures_cache().put(key, cached)
     summary, found = cached
-    # Copies: callers may add to and sort the rows.
-    return Summary(**summary.as_dict()), {by: [dict(r) for r in rows] for by, rows in found.items()}
+    # Copies of the lists: callers may sort them (the rows themselves are frozen).
+    return Summary(**summary.as_dict()), {by: list(rows) for by, rows in found.items()}
 
 
 def _rollup_answers(f: ReportFilters, splits: tuple[str, ...]) -> bool:
@@ -249,11 +249,10 @@ def _compute_figures(
     summary = Summary(**{k: int(v) for k, v in offering._mapping.items()}, **total)
     for by, rows in found.items():
         if by == "month":
-            have = {r["key"]: r for r in rows}
-            zero = {"attendances": 0, "attendees": 0, "unique_individuals": 0}
-            found[by] = [have.get(label, {"key": label, **zero}) for label, _s, _e in f.months()]
+            have = {r.key: r for r in rows}
+            found[by] = [have[label] if label in have else counted(label) for label, _s, _e in f.months()]
         else:
-            rows.sort(key=lambda r: (r["key"] is None, r["key"] if r["key"] is not None else 0))
+            sort_by_key(rows)
     return summary, found
 
 
@@ -262,11 +261,11 @@ def _attendance_figures(f: ReportFilters, scope: Scope, splits: tuple[str, ...])
     found: SplitRows = {by: [] for by in splits}
     total = dict.fromkeys(ATTENDANCE_FIGURES, 0)
     for split, key_s, key_i, n, attendees, unique, *reached in db.session.execute(figures_select(f, scope, splits)):
-        counts = {"attendances": int(n), "attendees": int(attendees), "unique_individuals": int(unique)}
         if split == "total":
+            counts = {"attendances": int(n), "attendees": int(attendees), "unique_individuals": int(unique)}
             total = {**counts, **{r.name: int(v) for r, v in zip(REACH_FIGURES, reached, strict=True)}}
         else:
-            found[split].append({"key": key_s if key_s is not None else key_i, **counts})
+            found[split].append(counted(key_s if key_s is not None else key_i, n, attendees, unique))
     return total, found
 
 
@@ -274,5 +273,5 @@ def summary(f: ReportFilters) -> Summary:
     return figures(f)[0]
 
 
-def breakdown(f: ReportFilters, by: str) -> list[dict]:
+def breakdown(f: ReportFilters, by: str) -> list[SplitRow]:
     return figures(f, (by,))[1][by]

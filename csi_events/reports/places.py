@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import func, select
 
 from ..checkin.models import CheckIn
@@ -9,27 +11,32 @@ from ..directory.models import Lea, School
 from ..extensions import db
 from .counting import attendance_select
 from .filters import ReportFilters
+from .split_rows import SplitKey, SplitRow
 
 
-def _attach_places(rows: list[dict], model, name: str) -> list[dict]:
-    """Split rows keyed by `model` ids, each given its `model` object under `name` (one query), sorted by
-    its name (rows without one last)."""
-    ids = [r["key"] for r in rows if r["key"] is not None]
-    places = {x.id: x for x in db.session.scalars(select(model).where(model.id.in_(ids)))} if ids else {}
-    for r in rows:
-        r[name] = places.get(r["key"])
-    rows.sort(key=lambda r: (r[name] is None, r[name].name if r[name] else ""))
-    return rows
+def _ids(rows: list[SplitRow]) -> list[int]:
+    return [int(r.key) for r in rows if r.key is not None]
 
 
-def attach_schools(rows: list[dict]) -> list[dict]:
-    """School rows of a split with their School (one query), sorted by name."""
-    return _attach_places(rows, School, "school")
+def _by_name(place: Lea | School | None) -> tuple[bool, str]:
+    """Sorted by the place's name, rows without one last."""
+    return (place is None, place.name if place else "")
 
 
-def attach_leas(rows: list[dict]) -> list[dict]:
-    """LEA rows of a split with their Lea (one query), sorted by name."""
-    return _attach_places(rows, Lea, "lea")
+def attach_schools(rows: list[SplitRow]) -> list[SplitRow]:
+    """School rows of a split, each with its School (one query), sorted by name."""
+    ids = _ids(rows)
+    schools: dict[SplitKey, School] = (
+        {x.id: x for x in db.session.scalars(select(School).where(School.id.in_(ids)))} if ids else {}
+    )
+    return sorted((replace(r, school=schools.get(r.key)) for r in rows), key=lambda r: _by_name(r.school))
+
+
+def attach_leas(rows: list[SplitRow]) -> list[SplitRow]:
+    """LEA rows of a split, each with its Lea (one query), sorted by name."""
+    ids = _ids(rows)
+    leas: dict[SplitKey, Lea] = {x.id: x for x in db.session.scalars(select(Lea).where(Lea.id.in_(ids)))} if ids else {}
+    return sorted((replace(r, lea=leas.get(r.key)) for r in rows), key=lambda r: _by_name(r.lea))
 
 
 def sessions_attended(f: ReportFilters) -> int:

@@ -4,6 +4,7 @@ This module is the public entry point; the code lives by responsibility in:
 - counting.py: the counting rules (docs/architecture.md "Counting", made exact), the person-side Scope and the
   building blocks (attendance_select, month_expression);
 - figures.py: the headline figures and splits, one statement, served through cache.py;
+- split_rows.py: the typed row of a split (SplitRow), with its label, links' filters and place;
 - places.py: what the LEA, school and subregion pages add (places attached to rows, sessions attended);
 - rows.py: the rows behind each figure (rows page and exports);
 - person.py: one person's attendances, PD hours, registrations, certificate and transcript data.
@@ -35,6 +36,7 @@ from .person import (
 )
 from .places import attach_leas, attach_schools, sessions_attended
 from .rows import RowSet, count_rows, figure_rows, page_rows, stream_rows
+from .split_rows import SplitRow, SplitRows
 
 __all__ = [
     "BREAKDOWNS",
@@ -44,6 +46,8 @@ __all__ = [
     "PersonHistory",
     "RowSet",
     "Scope",
+    "SplitRow",
+    "SplitRows",
     "Summary",
     "attach_leas",
     "attach_schools",

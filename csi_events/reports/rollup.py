@@ -26,7 +26,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import cast
 
 from flask import Flask, current_app
 from sqlalchemy import Table, delete, func, insert, literal, select, union_all
@@ -42,9 +42,9 @@ from .definitions import NARROWING_FILTERS, REACH_FIGURES, SPLIT_BY_NAME
 from .filters import ReportFilters
 from .rollup_models import ReportDirtyPerson, ReportPersonRollup, ReportRollupFigure
 from .rollup_shares import TOTAL, Share, Tally, among, chunks, compute_shares
+from .split_rows import SplitKey, SplitRows, counted
 from .watch import NO_PERSON
 
-SplitRows = dict[str, list[dict]]
 Sums = dict[tuple[int, str, str], list[int]]  # (school year, split, key) -> [attendances, attendees, individuals]
 INLINE_NOTES = 20000  # notes a view works through itself (a few thousand people, a few seconds); more: SQL path
 STEP_NOTES = 10000  # notes per transaction when catching up in the background or from the CLI
@@ -244,18 +244,11 @@ def read(conn: Connection, year: int, splits: tuple[str, ...]) -> tuple[dict[str
         elif split == TOTAL:
             total.update(attendances=attendances, attendees=attendees, unique_individuals=individuals)
         else:
-            found[split].append(
-                {
-                    "key": _typed_key(split, key),
-                    "attendances": int(attendances),
-                    "attendees": int(attendees),
-                    "unique_individuals": int(individuals),
-                }
-            )
+            found[split].append(counted(_typed_key(split, key), attendances, attendees, individuals))
     return total, found
 
 
-def _typed_key(split: str, key: str) -> Any:
+def _typed_key(split: str, key: str) -> SplitKey:
     if SPLIT_BY_NAME[split].key_is_text:
         return key
     return int(key) if key else None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import format_decimal, format_number, ngettext
 from flask_babel import gettext as _
@@ -17,13 +15,13 @@ from ..directory.models import Lea, School
 from ..errors import NotFound, ValidationFailed
 from ..exports import csv_response, xlsx_response
 from ..extensions import db
-from ..labels import label
 from ..opportunities.models import MODALITIES, OPPORTUNITY_KINDS, PILLARS, OpportunityTopic
 from ..paging import page_number
 from . import queries
 from .definitions import DASHBOARD_SPLITS, FIGURES, SPLIT_BY_NAME
-from .filters import COUNTYWIDE, NO_SUBREGION, ReportFilters, local_today, school_year_label, school_year_of
+from .filters import COUNTYWIDE, ReportFilters, local_today, school_year_label, school_year_of
 from .press import paragraphs
+from .split_rows import SplitRow, SplitRows, key_label, labelled
 from .support_side import lea_support_for, support_for
 
 bp = Blueprint("reports", __name__)
@@ -67,38 +65,6 @@ def split_labels() -> dict[str, str]:
     return {name: str(SPLIT_BY_NAME[name].title) for name in DASHBOARD_SPLITS}
 
 
-def key_label(by: str, key) -> str:
-    """How a split's key is shown."""
-    from ..directory.subregions import subregion_label
-
-    if by == "month":
-        year, month = (int(x) for x in key.split("-"))
-        from flask_babel import format_date
-
-        return format_date(date(year, month, 1), "MMM y")
-    if by == "people_subregion" and key is None:
-        return _("Neither school nor LEA has one")
-    if by in ("subregion", "people_subregion"):
-        return subregion_label(key)
-    return label(key)
-
-
-def key_filters(f: ReportFilters, by: str, key) -> dict[str, str]:
-    """Query arguments that narrow `f` to one bar of a split (so every bar links to its rows)."""
-    if by == "month":
-        year, month = (int(x) for x in key.split("-"))
-        first = date(year, month, 1)
-        nxt = date(year + (month == 12), month % 12 + 1, 1)
-        from datetime import timedelta
-
-        return f.but(date_from=max(f.date_from, first), date_to=min(f.date_to, nxt - timedelta(days=1))).to_args()
-    if by == "subregion":
-        return f.but(subregion=COUNTYWIDE if key is None else key).to_args()
-    if by == "people_subregion":
-        return f.but(people_subregion=NO_SUBREGION if key is None else key).to_args()
-    return f.but(**{by: key}).to_args()
-
-
 def _filters_or_errors():
     try:
         return ReportFilters.from_args(request.args), {}
@@ -137,13 +103,13 @@ def _lea_value(f: ReportFilters | None) -> str | None:
     return f"{lea.name} ({lea.cd_code})" if lea else None
 
 
-def _split_note(by: str, rows: list[dict]) -> str | None:
+def _split_note(by: str, rows: list[SplitRow]) -> str | None:
     """What a subregion chart shows, and how many participants have no subregion."""
     if by == "subregion":
         return _("Each opportunity counts under its own subregion; countywide ones have none.")
     if by != "people_subregion":
         return None
-    neither = next((r["unique_individuals"] for r in rows if r["key"] is None), 0)
+    neither = next((r.unique_individuals for r in rows if r.key is None), 0)
     return ngettext(
         "Each participant counts under their school's subregion (a school without one: its LEA's). "
         "%(count)s participant has neither.",
@@ -154,13 +120,10 @@ def _split_note(by: str, rows: list[dict]) -> str | None:
     )
 
 
-def dashboard_splits(f: ReportFilters, found: dict[str, list[dict]]) -> list[dict]:
+def dashboard_splits(f: ReportFilters, found: SplitRows) -> list[dict]:
     splits = []
     for by, title in split_labels().items():
-        rows = [r for r in found[by] if not (by == "people_subregion" and r["key"] is None)]
-        for r in rows:
-            r["label"] = key_label(by, r["key"])
-            r["args"] = key_filters(f, by, r["key"])
+        rows = labelled(f, by, (r for r in found[by] if not (by == "people_subregion" and r.key is None)))
         splits.append({"by": by, "title": title, "rows": rows, "note": _split_note(by, found[by])})
     return splits
 
@@ -253,9 +216,7 @@ def report_table(f: ReportFilters) -> tuple[list[str], list[list]]:
     table: list[list] = [[_("Headline"), labels[name], "", "", "", value] for name, value in s.as_dict().items()]
     for by, title in split_labels().items():
         for r in found[by]:
-            table.append(
-                [title, key_label(by, r["key"]), r["attendances"], r["attendees"], r["unique_individuals"], ""]
-            )
+            table.append([title, key_label(by, r.key), r.attendances, r.attendees, r.unique_individuals, ""])
     return header, table
 
 
@@ -280,10 +241,7 @@ def _place_page(f: ReportFilters, title: str, heading: str, kind: str, extra_spl
         extra["schools"] = queries.attach_schools(found["school"])
     elif extra_split == "lea":
         extra["leas"] = queries.attach_leas(found["lea"])
-    months = found["month"]
-    for r in months:
-        r["label"] = key_label("month", r["key"])
-        r["args"] = key_filters(f, "month", r["key"])
+    months = labelled(f, "month", found["month"])
     people_rows = queries.figure_rows(f, "attendees")
     people_total = s.unique_individuals
     pairs = list(db.session.execute(people_rows.stmt.limit(PEOPLE_LIST_LIMIT)))
