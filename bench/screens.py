@@ -39,6 +39,7 @@ class Demo:
     manage_path: str
     waitlist_opp_id: int
     certificate_number: str
+    revoked_number: str
 
 
 def _prepare(app) -> Demo:
@@ -46,6 +47,7 @@ def _prepare(app) -> Demo:
     from flask_migrate import upgrade
     from sqlalchemy import select
 
+    from csi_events.attendance.services import revoke_certificate
     from csi_events.auth.models import User
     from csi_events.auth.passwords import hash_password
     from csi_events.db import utcnow
@@ -74,16 +76,26 @@ def _prepare(app) -> Demo:
         series_reg = db.session.scalar(
             select(Registration).where(Registration.opportunity_id == series.id, Registration.status == "confirmed")
         )
-        certificate = _demo_certificate()
+        certificate, revoked = _demo_certificates(2)
+        staff = db.session.scalar(select(User).where(User.email == "staff@example.org"))
+        revoke_certificate(revoked, by=staff, reason="Checked in by mistake")
         db.session.commit()
         manage = make_token("manage", {"p": series_reg.person_id})
         return Demo(
-            "", series.id, session.id, reg.ticket, series_reg.ticket, f"/me/{manage}", opp.id, certificate.number
+            "",
+            series.id,
+            session.id,
+            reg.ticket,
+            series_reg.ticket,
+            f"/me/{manage}",
+            opp.id,
+            certificate.number,
+            revoked.number,
         )
 
 
-def _demo_certificate():
-    """The certificate of the first demo attendance that earns one (issued as at a first download)."""
+def _demo_certificates(count: int) -> list:
+    """The certificates of the first `count` demo attendances that earn one (issued as at a first download)."""
     from sqlalchemy import select
 
     from csi_events.attendance.services import issue_certificate
@@ -98,11 +110,14 @@ def _demo_certificate():
         .where(CheckIn.undone_at.is_(None))
         .order_by(CheckIn.id)
     ).all()
-    for person_id, opportunity_id in rows:
+    certificates: list = []
+    for person_id, opportunity_id in dict.fromkeys(rows):  # one per person and opportunity, in check-in order
         certificate = issue_certificate(db.session.get(Person, person_id), opportunity_id)
         if certificate is not None:
-            return certificate
-    raise RuntimeError("the demo data has no attendance that earns a certificate")
+            certificates.append(certificate)
+            if len(certificates) == count:
+                return certificates
+    raise RuntimeError(f"the demo data has fewer than {count} attendances that earn a certificate")
 
 
 def _serve(app) -> tuple[str, object]:
@@ -178,6 +193,8 @@ def shots(demo: Demo) -> list[tuple[str, str | None, str, object]]:
         ("staff-people", "staff@example.org", "/staff/people", None),
         ("reports", "staff@example.org", "/staff/reports", None),
         ("verify-certificate", None, f"/verify/{demo.certificate_number}", None),
+        ("verify-certificate-revoked", None, f"/verify/{demo.revoked_number}", None),
+        ("forgot-password", None, "/auth/forgot", None),
     ]
 
 

@@ -52,6 +52,15 @@ def test_the_sign_in_page_offers_it(client):
     assert 'href="/auth/forgot"' in client.get("/auth/login").get_data(as_text=True)
 
 
+def test_address_and_password_fields_name_their_purpose(client):
+    """WCAG 1.3.5: browsers and password managers can fill the sign-in address and the passwords."""
+    login = client.get("/auth/login").get_data(as_text=True)
+    forgot = client.get("/auth/forgot").get_data(as_text=True)
+    assert re.search(r'<input[^>]*autocomplete="username"[^>]*id="email"', login), login
+    assert re.search(r'<input[^>]*autocomplete="current-password"[^>]*id="password"', login), login
+    assert re.search(r'<input[^>]*autocomplete="username"[^>]*id="email"', forgot), forgot
+
+
 def test_known_and_unknown_addresses_get_the_same_answer(client, db, smtp):
     make_user("staff", email="ana@example.org")
     make_user("staff", email="off@example.org", active=False)

@@ -15,14 +15,32 @@ def _strip(value):
 ROLE_CHOICES = [(r, r) for r in USER_ROLES]
 
 
+# WCAG 1.3.5 (identify input purpose): the account's address is its user name, for browsers and password managers.
+SIGN_IN_ADDRESS = {"autocomplete": "username"}
+
+
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)], filters=[_strip])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(), Email(), Length(max=254)],
+        filters=[_strip],
+        render_kw=SIGN_IN_ADDRESS,
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)], filters=[_strip])
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(), Email(), Length(max=254)],
+        filters=[_strip],
+        render_kw=SIGN_IN_ADDRESS,
+    )
 
 
 class PasswordResetForm(FlaskForm):
