@@ -1,5 +1,6 @@
 // What every part of the check-in page shares: its elements, its words (translated by the server), the state of
-// this visit, and small helpers to format text and build elements. Reads the page once, when first imported.
+// this visit, small helpers to format text and build elements, and the calls to the server. Reads the page once,
+// when first imported.
 export const root = document.getElementById("checkin");
 export const sessionId = Number(root.dataset.sessionId);
 export const M = JSON.parse(root.dataset.messages);
@@ -70,4 +71,54 @@ export function parseTicket(value) {
     text = text.slice(text.lastIndexOf("/t/") + 3).split("?")[0].split("#")[0].replace(/\/+$/, "");
   }
   return /^[A-Za-z0-9_-]{8,64}$/.test(text) ? text : null;
+}
+
+// --- calls to the server ------------------------------------------------------------------------
+// JSON with the page's CSRF token, renewed once when it is stale. A lost network or a server error (5xx) throws
+// NetworkError: the caller answers from this device instead.
+export class NetworkError extends Error {}
+
+const csrfMeta = document.querySelector('meta[name="csrf-token"]');
+
+async function refreshCsrf() {
+  const response = await fetch(root.dataset.csrfUrl, { credentials: "same-origin", cache: "no-store" });
+  if (!response.ok) throw new Error(`csrf ${response.status}`);
+  const body = await response.json();
+  csrfMeta.content = body.csrf_token;
+}
+
+export async function api(url, { method = "GET", body } = {}, retry = true) {
+  let response;
+  try {
+    response = await fetch(url, {
+      method,
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfMeta.content },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (err) {
+    throw new NetworkError(String(err));
+  }
+  if (response.status === 403 && retry && method !== "GET") {
+    // The token may be stale (page served from the offline cache, or a new sign-in): renew it once.
+    try {
+      await refreshCsrf();
+    } catch (err) {
+      return { status: 403, body: null };
+    }
+    return api(url, { method, body }, false);
+  }
+  if (response.status >= 500) throw new NetworkError(`server ${response.status}`);
+  let data = null;
+  try {
+    data = await response.json();
+  } catch (err) {
+    data = null;
+  }
+  return { status: response.status, body: data };
+}
+
+// The server's own words for a refused call, else "Error (<status>)".
+export function errorMessage(response) {
+  return (response.body && response.body.error && response.body.error.message) || `${M.status.error} (${response.status})`;
 }

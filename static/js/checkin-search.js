@@ -1,8 +1,7 @@
 // Finding people in the roster on this device: the search by name or e-mail, and the list of confirmed people
 // not checked in yet. Each person is one tap from check-in (or from undoing it).
 import { M, button, el, els, fmt, state, timeText } from "./checkin-page.js";
-import { personOf } from "./checkin-roster.js";
-import { scanTicket, undo } from "./checkin-scans.js";
+import { personOf, scanTicket, undo } from "./checkin-scans.js";
 
 export function refreshSearch() {
   const words = els.search.value.toLowerCase().split(/\s+/).filter(Boolean);

@@ -1,9 +1,8 @@
 // The walk-in form: someone not registered is added and checked in at once. Needs the network; its problems are
 // shown twice, in a summary at the button (links to the fields) and next to each field.
-import { NetworkError, api, errorMessage } from "./checkin-api.js";
 import { show, showError } from "./checkin-answer.js";
-import { $, M, el, els, fmt, root, state } from "./checkin-page.js";
-import { saveRosterLocally } from "./checkin-roster.js";
+import { $, M, NetworkError, api, el, els, errorMessage, fmt, root, state } from "./checkin-page.js";
+import { saveRosterLocally } from "./checkin-scans.js";
 
 const WALKIN_FIELDS = {
   first_name: "walkin-first",

@@ -1,14 +1,14 @@
 // The check-in page: camera and keyboard-wedge scanning, search, walk-ins, undo, overrides, live counts,
 // and offline use (service worker + IndexedDB queue of scans with nonces and scan times). This module wires the
-// page together; the parts are checkin-page.js (elements, words, state), checkin-api.js (server calls),
-// checkin-answer.js (the answer shown), checkin-roster.js (the roster on this device), checkin-scans.js (scans,
-// the offline queue and its sync), checkin-search.js (search, not arrived), checkin-walkin.js (the walk-in form),
-// checkin-store.js (IndexedDB) and checkin-camera.js (the camera).
+// page together; the parts are checkin-page.js (elements, words, state, server calls), checkin-answer.js (the
+// answer shown), checkin-scans.js (the roster on this device, scans, the offline queue and its sync),
+// checkin-search.js (search, not arrived), checkin-walkin.js (the walk-in form), checkin-store.js (IndexedDB)
+// and checkin-camera.js (the camera). Few modules on purpose: a browser opens 6 connections to a server, and
+// more files than that (with the page's styles and other scripts) would cost a round trip more on a slow network.
 import { beep, connect } from "./checkin-answer.js";
 import { Camera } from "./checkin-camera.js";
 import { $, M, els, fmt, root, state, touchFirst } from "./checkin-page.js";
-import { loadRoster } from "./checkin-roster.js";
-import { flushQueue, scanTicket, showQueued, undo, updateNetStatus } from "./checkin-scans.js";
+import { flushQueue, loadRoster, scanTicket, showQueued, undo, updateNetStatus } from "./checkin-scans.js";
 import { refreshSearch, renderNotArrived } from "./checkin-search.js";
 import { submitWalkIn } from "./checkin-walkin.js";
 
